@@ -1,0 +1,77 @@
+/**
+ * Every error Warden reports has a stable code from this table. docs/errors.md documents each
+ * one; test/unit/errors.test.ts keeps this table, the docs and the thrown codes in sync.
+ */
+export const ERROR_CODES = {
+  WARDEN_CONFIG_INVALID: 'The configuration failed validation; every problem is listed with its path.',
+  WARDEN_CONFIG_NOT_FOUND: 'The configuration file does not exist or cannot be read.',
+  WARDEN_CONFIG_SECRET_MISSING: 'The configuration names an environment variable that is not set.',
+  WARDEN_INPUT_NOT_FOUND: 'An input file (ticks, edges) does not exist or cannot be read.',
+  WARDEN_TICK_MALFORMED: 'A tick row could not be parsed (wrong column count, bad number, bad timestamp).',
+  WARDEN_TICK_BAD_PRICE: 'A tick has a NaN, zero, negative or infinite price, or a crossed quote.',
+  WARDEN_TICK_UNKNOWN_SYMBOL: 'A tick names a symbol that is not configured.',
+  WARDEN_TICK_OUT_OF_ORDER: 'A tick is older than the previous tick of the feed.',
+  WARDEN_TICK_DUPLICATE: 'A tick repeats the previous tick of its symbol exactly.',
+  WARDEN_INPUT_STRICT_ABORT: 'Strict mode stopped the run at the first bad input.',
+  WARDEN_EVENT_INVALID: 'An event failed its envelope or payload schema.',
+  WARDEN_EVENT_UNKNOWN_TYPE: 'An event has a type that is not in the catalog.',
+  WARDEN_EVENT_TOO_LARGE: 'An event payload exceeds the size limit.',
+  WARDEN_EVENT_DUPLICATE: 'An event id was already appended or processed.',
+  WARDEN_STORE_CONFLICT: 'An append did not match the expected version of its key.',
+  WARDEN_TRANSPORT_CLOSED: 'The transport was used after it was closed.',
+  WARDEN_VENUE_TRANSIENT:
+    'A venue call failed for a reason that may pass (network, rate limit, maintenance).',
+  WARDEN_VENUE_REJECTED: 'The venue refused an order or a request (invalid order, insufficient funds).',
+  WARDEN_VENUE_FATAL: 'The venue refused us for a reason retrying cannot fix (authentication).',
+  WARDEN_VENUE_NOT_SUPPORTED: 'The venue does not support this call (see its capabilities).',
+  WARDEN_UNKNOWN_ACCOUNT: 'A request names an account that is not configured.',
+  WARDEN_UNKNOWN_SYMBOL: 'A request names a symbol that is not configured.',
+  WARDEN_INTERNAL: 'A bug: an invariant did not hold. Please report it with the log line.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether a caller should try again. */
+export type Retryability = 'transient' | 'rejected' | 'fatal';
+
+export class WardenError extends Error {
+  override readonly name = 'WardenError';
+  readonly code: ErrorCode;
+  readonly details?: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>) {
+    super(message);
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+export function isWardenError(e: unknown, code?: ErrorCode): e is WardenError {
+  return e instanceof WardenError && (code === undefined || e.code === code);
+}
+
+/**
+ * A venue call failed. `retry` says whether trying again can help; `reason` is the venue-neutral
+ * reason code (e.g. `UNKNOWN_SYMBOL`, `LOT_SIZE`, `INSUFFICIENT_BALANCE`, `REDUCE_ONLY`).
+ */
+export class VenueError extends WardenError {
+  readonly retry: Retryability;
+  readonly reason: string;
+
+  constructor(
+    retry: Retryability,
+    reason: string,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+  ) {
+    const code =
+      retry === 'transient'
+        ? 'WARDEN_VENUE_TRANSIENT'
+        : retry === 'rejected'
+          ? 'WARDEN_VENUE_REJECTED'
+          : 'WARDEN_VENUE_FATAL';
+    super(code, message, details);
+    this.retry = retry;
+    this.reason = reason;
+  }
+}
