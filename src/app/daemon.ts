@@ -1,0 +1,129 @@
+import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { createUlidGenerator } from '../adapters/ids/ulid.ts';
+import { createSyntheticFeed } from '../adapters/market-data/synthetic.ts';
+import { MemoryTransport } from '../adapters/transports/memory/memory-transport.ts';
+import { WardenError } from '../domain/errors.ts';
+import { EventRegistry } from '../domain/events/registry.ts';
+import { moneyFixed } from '../domain/money.ts';
+import { pnlPercent, unrealizedPnl } from '../domain/position.ts';
+import { createTickGuard } from '../domain/tick-guard.ts';
+import { DemoEdgeSource } from '../engine/demo-edge-source.ts';
+import type { EventSink } from '../engine/event-sink.ts';
+import { compose, startWithInitialPositions } from './compose.ts';
+import type { WardenConfig } from './config/schema.ts';
+import { describeEvent } from './event-lines.ts';
+import type { Logger } from './logger.ts';
+
+export interface DaemonOptions {
+  readonly config: WardenConfig;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Seconds between "watching" status lines (default 5). */
+  readonly statusEverySeconds?: number;
+}
+
+/**
+ * The live daemon on the paper venue: a synthetic feed at live pace, the demo edge source, and
+ * readable log lines of what happens. Every event is validated and published to the in-memory
+ * transport; the log printer is a consumer group on it. Resolves after a graceful stop.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const { config, logger, signal } = options;
+  const feedConfig = config.feed;
+  if (feedConfig === undefined) {
+    throw new WardenError('WARDEN_CONFIG_INVALID', 'warden run needs a feed', {
+      problems: [
+        'feed: required by `warden run` (a synthetic feed: seed, tickIntervalMs, symbols with startPrice)',
+      ],
+    });
+  }
+  const clock = new SystemClock();
+  const ids = createUlidGenerator({ clock });
+  const transport = new MemoryTransport({ partitions: config.engine.partitions, clock });
+  const registry = new EventRegistry();
+  const sink: EventSink = {
+    emit(envelope) {
+      registry.parse(envelope);
+      void transport.publish(envelope);
+    },
+  };
+  const c = compose(config, { clock, ids, sink });
+  const printer = await transport.subscribe('console', async (envelope) => {
+    const line = describeEvent(envelope);
+    if (line !== undefined) logger[line.level](line.text);
+  });
+
+  const start = clock.now();
+  startWithInitialPositions(c, config, start);
+  logger.info(
+    `warden started: ${config.accounts.length} account(s), ${config.instruments.length} instrument(s), paper venue, synthetic feed every ${feedConfig.tickIntervalMs} ms`,
+  );
+
+  const demo = config.demo.enabled
+    ? new DemoEdgeSource(c.engine, clock, {
+        accountId: config.demo.account ?? config.accounts[0]!.id,
+        everySeconds: config.demo.everySeconds,
+        maxOpenPositions: config.demo.maxOpenPositions,
+        stopPct: config.demo.stopPct,
+        targetPct: config.demo.targetPct,
+        ...(config.demo.maxHoldSeconds !== undefined ? { maxHoldSeconds: config.demo.maxHoldSeconds } : {}),
+        seed: feedConfig.seed,
+      })
+    : undefined;
+
+  const statusMs = (options.statusEverySeconds ?? 5) * 1000;
+  let cancelStatus = clock.schedule(start + statusMs, function status() {
+    for (const p of c.engine.openPositions()) {
+      const tick = c.engine.lastTick(p.symbol);
+      const instrument = c.engine.instrument(p.symbol);
+      if (tick === undefined || instrument === undefined) continue;
+      const pnl = unrealizedPnl(p, instrument, tick.price);
+      const pct = pnlPercent(p, tick.price);
+      logger.info(
+        `watching ${p.symbol} ${p.side} ${p.quantity} @ ${p.entryPrice}: last ${tick.price}, PnL ${moneyFixed(pnl)} (${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%)` +
+          `${p.stopPrice !== undefined ? `, stop ${p.stopPrice}` : ''}${p.targetPrice !== undefined ? `, target ${p.targetPrice}` : ''} [${p.id}]`,
+      );
+    }
+    cancelStatus = clock.schedule(clock.now() + statusMs, status);
+  });
+
+  const guard = createTickGuard(config.instruments.map((i) => i.symbol));
+  const feed = createSyntheticFeed({
+    seed: feedConfig.seed,
+    symbols: feedConfig.symbols.map((s) => ({
+      symbol: s.symbol,
+      startPrice: s.startPrice,
+      tickSize: c.engine.instrument(s.symbol)?.tickSize ?? 0.01,
+      ...(s.annualVolatility !== undefined ? { annualVolatility: s.annualVolatility } : {}),
+    })),
+    tickIntervalMs: feedConfig.tickIntervalMs,
+    startTime: start,
+    pace: 'live',
+  });
+  let first = true;
+  try {
+    for await (const tick of feed.ticks({ signal, onProblem: (p) => logger.warn(`feed: ${p.message}`) })) {
+      const problem = guard.check(tick);
+      if (problem !== undefined) {
+        logger.warn(`skipped tick: ${problem.message} [${problem.code}]`);
+        continue;
+      }
+      c.venue.onTick(tick);
+      c.engine.onTick(tick);
+      if (first) {
+        first = false;
+        demo?.start();
+        // Open one position right away so a new user sees one within seconds.
+        void demo?.step();
+      }
+    }
+  } finally {
+    logger.info('stopping: draining events');
+    demo?.stop();
+    cancelStatus();
+    c.engine.stop();
+    await printer.close();
+    await transport.close();
+    logger.info(`stopped; ${c.engine.openPositions().length} position(s) still open`);
+  }
+}

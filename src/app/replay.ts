@@ -1,0 +1,155 @@
+import type { Writable } from 'node:stream';
+import { SimulatedClock } from '../adapters/clock/simulated-clock.ts';
+import { createUlidGenerator } from '../adapters/ids/ulid.ts';
+import { accountBalance } from '../domain/account.ts';
+import { WardenError } from '../domain/errors.ts';
+import { EventRegistry } from '../domain/events/registry.ts';
+import { Decimal, moneyString } from '../domain/money.ts';
+import { createTickGuard } from '../domain/tick-guard.ts';
+import { CountingSink, fanOut } from '../engine/event-sink.ts';
+import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
+import { compose, startWithInitialPositions } from './compose.ts';
+import type { WardenConfig } from './config/schema.ts';
+import { JsonlSink } from './jsonl-sink.ts';
+
+export interface ReplayOptions {
+  readonly config: WardenConfig;
+  readonly source: MarketDataSource;
+  /** Where the JSONL events go. */
+  readonly out: Writable;
+  /** Stop at the first bad input instead of skipping it. */
+  readonly strict?: boolean;
+  /** Called for every bad input record (after it was counted). */
+  readonly onProblem?: (problem: InputProblem) => void;
+  /** Called every `progressEvery` ticks with the number read so far. */
+  readonly onProgress?: (ticksRead: number) => void;
+  readonly progressEvery?: number;
+  readonly signal?: AbortSignal;
+  /** Wall clock for the summary's timing; injected so tests stay deterministic. */
+  readonly now?: () => number;
+}
+
+export interface ReplaySummary {
+  readonly ticksRead: number;
+  readonly ticksAccepted: number;
+  readonly problems: Readonly<Record<string, number>>;
+  readonly events: number;
+  readonly eventsByType: Readonly<Record<string, number>>;
+  readonly positionsOpened: number;
+  readonly positionsClosed: number;
+  /** Net realized PnL over every account (realized − fees), as a decimal string. */
+  readonly realizedPnl: string;
+  readonly openPositions: number;
+  readonly wallMs: number;
+  readonly ticksPerSec: number;
+}
+
+/**
+ * Runs the engine over a tick source on a simulated clock at full speed. The clock starts at the
+ * first accepted tick; scripted orders fire when the clock reaches them. Bad records are counted
+ * and skipped, or stop the run with `WARDEN_INPUT_STRICT_ABORT` in strict mode.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const { config } = options;
+  const clock = new SimulatedClock();
+  const ids = createUlidGenerator({ clock, seed: config.engine.seed });
+  const counter = new CountingSink();
+  const jsonl = new JsonlSink(options.out, new EventRegistry());
+  const c = compose(config, { clock, ids, sink: fanOut(counter, jsonl) });
+  const guard = createTickGuard(config.instruments.map((i) => i.symbol));
+  const problems: Record<string, number> = {};
+  const report = (problem: InputProblem) => {
+    problems[problem.code] = (problems[problem.code] ?? 0) + 1;
+    options.onProblem?.(problem);
+    if (options.strict) {
+      throw new WardenError('WARDEN_INPUT_STRICT_ABORT', problemText(problem), { problem });
+    }
+  };
+
+  let ticksRead = 0;
+  let ticksAccepted = 0;
+  let started_ = false;
+  const progressEvery = options.progressEvery ?? 10_000;
+  const pending: Promise<unknown>[] = [];
+  try {
+    for await (const tick of options.source.ticks({
+      onProblem: (p) => {
+        ticksRead++;
+        report(p);
+      },
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    })) {
+      ticksRead++;
+      if (options.onProgress !== undefined && ticksRead % progressEvery === 0) options.onProgress(ticksRead);
+      const problem = guard.check(tick);
+      if (problem !== undefined) {
+        report(problem);
+        continue;
+      }
+      ticksAccepted++;
+      if (!started_) {
+        started_ = true;
+        clock.advanceTo(tick.ts);
+        startWithInitialPositions(c, config, tick.ts);
+        for (const [i, o] of (config.orders ?? []).entries()) {
+          clock.schedule(o.at, () => {
+            pending.push(
+              c.engine.placeOrder(
+                {
+                  accountId: o.account,
+                  symbol: o.symbol,
+                  side: o.side,
+                  type: o.type,
+                  quantity: o.quantity,
+                  ...(o.limitPrice !== undefined ? { limitPrice: o.limitPrice } : {}),
+                  ...(o.stopPrice !== undefined ? { stopPrice: o.stopPrice } : {}),
+                  reduceOnly: o.reduceOnly,
+                  clientOrderId: o.clientOrderId ?? `order-${i + 1}`,
+                  intent: o.reduceOnly ? 'exit' : 'entry',
+                },
+                o.reduceOnly
+                  ? { intent: 'exit', reason: 'MANUAL' }
+                  : { intent: 'entry', ...(o.protect !== undefined ? { open: o.protect } : {}) },
+              ),
+            );
+          });
+        }
+      }
+      clock.advanceTo(tick.ts);
+      c.venue.onTick(tick);
+      c.engine.onTick(tick);
+      if (jsonl.full) await jsonl.flush();
+    }
+    await Promise.all(pending);
+  } finally {
+    c.engine.stop();
+    await jsonl.flush();
+  }
+
+  const wallMs = now() - started;
+  const eventsByType = Object.fromEntries(
+    [...counter.byType.entries()].sort(([a], [b]) => a.localeCompare(b)),
+  );
+  let realized = new Decimal(0);
+  for (const a of c.engine.allAccounts())
+    realized = realized.plus(accountBalance(a).minus(a.startingBalance));
+  return {
+    ticksRead,
+    ticksAccepted,
+    problems,
+    events: counter.total,
+    eventsByType,
+    positionsOpened: counter.byType.get('Trading.Position.Opened.v1') ?? 0,
+    positionsClosed: counter.byType.get('Trading.Position.Closed.v1') ?? 0,
+    realizedPnl: moneyString(realized),
+    openPositions: c.engine.openPositions().length,
+    wallMs,
+    ticksPerSec: wallMs > 0 ? Math.round((ticksAccepted / wallMs) * 1000) : 0,
+  };
+}
+
+export function problemText(problem: InputProblem): string {
+  return `${problem.line !== undefined ? `line ${problem.line}: ` : ''}${problem.message} [${problem.code}]`;
+}

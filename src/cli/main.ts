@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_BAD_INPUT, reportError } from './errors.ts';
+import { registerGenerateTicks } from './generate-ticks.ts';
+import { registerReplay } from './replay.ts';
+import { registerRun } from './run.ts';
+import { registerValidateConfig } from './validate-config.ts';
+
+/** Builds the `warden` program; commands live one per file. */
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description('Warden: an event-driven position guardian and risk engine')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerReplay(program);
+  registerValidateConfig(program);
+  registerGenerateTicks(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; a usage error has already been printed by commander.
+      return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    return reportError(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

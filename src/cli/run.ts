@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { defaultConfig } from '../app/config/defaults.ts';
+import { loadConfig } from '../app/config/load.ts';
+import { runDaemon } from '../app/daemon.ts';
+import { createLogger } from '../app/logger.ts';
+
+interface RunFlags {
+  config?: string;
+  duration?: string;
+  logLevel?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run the daemon: paper venue, synthetic feed at live pace, demo entries, readable log lines')
+    .option('-c, --config <file>', 'YAML configuration file (default: the embedded demo configuration)')
+    .option('-d, --duration <seconds>', 'stop by itself after this many seconds')
+    .option('-l, --log-level <level>', 'trace, debug, info, warn or error (default: the config’s, else info)')
+    .addHelpText(
+      'after',
+      `
+Stops gracefully on Ctrl-C or SIGTERM: the feed stops, queued events drain, then it exits 0.
+Logs are readable lines on a terminal and JSON lines otherwise.
+
+Examples:
+  $ warden run
+  $ warden run --config examples/basic.yaml --log-level debug
+  $ warden run --duration 30 > warden.log`,
+    )
+    .action(async (flags: RunFlags) => {
+      const config = flags.config !== undefined ? await loadConfig(flags.config) : defaultConfig();
+      const logger = createLogger({ level: flags.logLevel ?? config.logging.level, destination: 1 });
+      const controller = new AbortController();
+      const stop = (signal: string) => {
+        if (controller.signal.aborted) return;
+        logger.info(`received ${signal}`);
+        controller.abort();
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      let timer: NodeJS.Timeout | undefined;
+      if (flags.duration !== undefined) {
+        const seconds = Number(flags.duration);
+        if (!(seconds > 0))
+          throw new Error(`--duration must be a positive number of seconds, got "${flags.duration}"`);
+        timer = setTimeout(() => stop(`--duration ${seconds}s`), seconds * 1000);
+      }
+      try {
+        await runDaemon({ config, logger, signal: controller.signal });
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    });
+}

@@ -1,0 +1,421 @@
+import {
+  type Account,
+  type AccountFillResult,
+  applyFillToAccount,
+  createAccount,
+  withPosition,
+} from '../domain/account.ts';
+import {
+  type Candle,
+  CandleAggregator,
+  type CandleInterval,
+  candleClosedPayload,
+  intervalMs,
+} from '../domain/candles.ts';
+import { VenueError, WardenError } from '../domain/errors.ts';
+import {
+  CandleClosedV1,
+  type CloseReason,
+  OrderCancelledV1,
+  OrderFilledV1,
+  OrderPlacedV1,
+  OrderRejectedV1,
+  PositionClosedV1,
+  PositionIncreasedV1,
+  PositionOpenedV1,
+  PositionReducedV1,
+} from '../domain/events/catalog.ts';
+import { type Envelope, isoTime } from '../domain/events/envelope.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import { moneyString } from '../domain/money.ts';
+import type { Fill, Order, OrderIntent, OrderRequest } from '../domain/order.ts';
+import { type OpenAttributes, openPosition, type Position } from '../domain/position.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
+import type { Tick } from '../ports/market-data.ts';
+import type { ExecutionReport, Venue } from '../ports/venue.ts';
+import { type Cause, causedBy, EventFactory } from './event-factory.ts';
+import type { EventSink } from './event-sink.ts';
+
+/** What Warden knows about an order it placed, beyond what the venue keeps. */
+export interface OrderMeta {
+  readonly intent: OrderIntent;
+  /** For exits: the reason the position closes with. */
+  readonly reason?: CloseReason;
+  readonly positionId?: string;
+  /** For entries: stop, target, profile and thesis of the position the order opens. */
+  readonly open?: OpenAttributes;
+  readonly cause?: Cause;
+}
+
+interface TrackedOrder {
+  readonly request: OrderRequest;
+  readonly meta: OrderMeta;
+  placedEventId?: string;
+}
+
+/** A position that exists when the engine starts (config file or venue). */
+export interface InitialPosition {
+  readonly id: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly quantity: number;
+  readonly entryPrice: number;
+  readonly openedAt: number;
+  readonly attrs?: OpenAttributes;
+}
+
+export interface EngineOptions {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly venue: Venue;
+  readonly instruments: readonly Instrument[];
+  readonly accounts: readonly { readonly id: string; readonly balance: string | number }[];
+  readonly sink: EventSink;
+  /** Candle intervals to aggregate and emit `Market.Candle.Closed.v1` for (none when empty). */
+  readonly candleIntervals?: readonly CandleInterval[];
+}
+
+/**
+ * The account actor and its wiring: applies ticks and execution reports to account state in
+ * order and emits the resulting events. Single writer: every state change goes through here.
+ */
+export class Engine {
+  private readonly events: EventFactory;
+  private readonly instruments: ReadonlyMap<string, Instrument>;
+  private readonly accounts = new Map<string, Account>();
+  private readonly lastTicks = new Map<string, Tick>();
+  private readonly orders = new Map<string, TrackedOrder>();
+  private readonly candles: CandleAggregator | undefined;
+  private readonly smallestIntervalMs: number;
+  private cancelCandleTimer: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: EngineOptions) {
+    this.events = new EventFactory(options.clock, options.ids);
+    this.instruments = new Map(options.instruments.map((i) => [i.symbol, i]));
+    for (const a of options.accounts) this.accounts.set(a.id, createAccount(a.id, a.balance));
+    const intervals = options.candleIntervals ?? [];
+    this.candles = intervals.length > 0 ? new CandleAggregator(intervals) : undefined;
+    this.smallestIntervalMs = Math.min(...intervals.map(intervalMs));
+    this.unsubscribe = options.venue.onExecution((report) => this.onExecution(report));
+  }
+
+  /** Opens the initial positions (emitting `Trading.Position.Opened.v1`) and arms the candle timer. */
+  start(initial: readonly InitialPosition[] = []): void {
+    for (const p of initial) {
+      const account = this.requireAccount(p.accountId);
+      const position = openPosition(
+        p.id,
+        {
+          accountId: p.accountId,
+          symbol: p.symbol,
+          side: p.side === 'long' ? 'buy' : 'sell',
+          quantity: p.quantity,
+          price: p.entryPrice,
+          ts: p.openedAt,
+        },
+        p.attrs,
+      );
+      this.accounts.set(account.id, withPosition(account, position));
+      this.emit(this.opened(position, 'config'));
+    }
+    this.armCandleTimer();
+  }
+
+  stop(): void {
+    this.cancelCandleTimer?.();
+    this.unsubscribe();
+  }
+
+  account(id: string): Account | undefined {
+    return this.accounts.get(id);
+  }
+
+  allAccounts(): Account[] {
+    return [...this.accounts.values()];
+  }
+
+  openPositions(): Position[] {
+    return this.allAccounts().flatMap((a) => [...a.positions.values()]);
+  }
+
+  instrument(symbol: string): Instrument | undefined {
+    return this.instruments.get(symbol);
+  }
+
+  /** Configured symbols, in configuration order. */
+  symbols(): string[] {
+    return [...this.instruments.keys()];
+  }
+
+  lastTick(symbol: string): Tick | undefined {
+    return this.lastTicks.get(symbol);
+  }
+
+  /** Applies a validated tick: marks prices and aggregates candles. */
+  onTick(tick: Tick): void {
+    this.lastTicks.set(tick.symbol, tick);
+    if (this.candles !== undefined) this.emitCandles(this.candles.onTick(tick));
+  }
+
+  /**
+   * Places an order through the venue, emitting `Trading.Order.Placed.v1` first and
+   * `Trading.Order.Rejected.v1` if the venue refuses it. Resolves with the venue's order, or
+   * undefined when it was rejected; a transient or fatal venue error is rethrown for the caller's
+   * retry policy.
+   */
+  async placeOrder(request: OrderRequest, meta: OrderMeta): Promise<Order | undefined> {
+    this.requireAccount(request.accountId);
+    if (!this.instruments.has(request.symbol)) {
+      throw new WardenError('WARDEN_UNKNOWN_SYMBOL', `unknown symbol ${request.symbol}`);
+    }
+    const tracked: TrackedOrder = { request, meta };
+    this.orders.set(orderKey(request.accountId, request.clientOrderId), tracked);
+    const placed = this.events.create(
+      OrderPlacedV1,
+      request.accountId,
+      {
+        accountId: request.accountId,
+        symbol: request.symbol,
+        clientOrderId: request.clientOrderId,
+        side: request.side,
+        type: request.type,
+        quantity: request.quantity,
+        ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
+        ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
+        reduceOnly: request.reduceOnly ?? false,
+        intent: meta.intent,
+        ...(meta.positionId !== undefined ? { positionId: meta.positionId } : {}),
+        ...(meta.reason !== undefined ? { reason: meta.reason } : {}),
+      },
+      meta.cause,
+    );
+    tracked.placedEventId = placed.id;
+    this.emit(placed);
+    try {
+      return await this.options.venue.placeOrder(request);
+    } catch (error) {
+      if (error instanceof VenueError && error.retry === 'rejected') {
+        this.emit(
+          this.events.create(
+            OrderRejectedV1,
+            request.accountId,
+            {
+              accountId: request.accountId,
+              symbol: request.symbol,
+              clientOrderId: request.clientOrderId,
+              reason: error.reason,
+              message: error.message,
+            },
+            causedBy(placed),
+          ),
+        );
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Applies a fill, a cancel or a late rejection reported by the venue. */
+  onExecution(report: ExecutionReport): void {
+    const tracked = this.orders.get(orderKey(report.order.accountId, report.order.clientOrderId));
+    const cause: Cause =
+      tracked?.placedEventId !== undefined
+        ? {
+            causationId: tracked.placedEventId,
+            correlationId: tracked.meta.cause?.correlationId ?? tracked.placedEventId,
+          }
+        : {};
+    const { accountId, symbol, clientOrderId } = report.order;
+    switch (report.kind) {
+      case 'fill':
+        this.onFill(report.fill, report.order, tracked?.meta ?? { intent: 'entry' }, cause);
+        break;
+      case 'cancelled':
+        this.emit(
+          this.events.create(
+            OrderCancelledV1,
+            accountId,
+            {
+              accountId,
+              symbol,
+              clientOrderId,
+              venueOrderId: report.order.venueOrderId,
+              reason: report.reason,
+            },
+            cause,
+          ),
+        );
+        break;
+      case 'rejected':
+        this.emit(
+          this.events.create(
+            OrderRejectedV1,
+            accountId,
+            { accountId, symbol, clientOrderId, reason: report.reason, message: report.message },
+            cause,
+          ),
+        );
+        break;
+    }
+  }
+
+  private onFill(fill: Fill, order: Order, meta: OrderMeta, cause: Cause): void {
+    const account = this.accounts.get(fill.accountId);
+    const instrument = this.instruments.get(fill.symbol);
+    if (account === undefined || instrument === undefined) {
+      throw new WardenError('WARDEN_INTERNAL', `fill ${fill.fillId} for unknown account or symbol`, { fill });
+    }
+    const filled = this.events.create(
+      OrderFilledV1,
+      fill.accountId,
+      {
+        accountId: fill.accountId,
+        symbol: fill.symbol,
+        clientOrderId: fill.clientOrderId,
+        venueOrderId: fill.venueOrderId,
+        fillId: fill.fillId,
+        side: fill.side,
+        quantity: fill.quantity,
+        price: fill.price,
+        fee: fill.fee,
+        filledQuantity: order.filledQuantity,
+        remainingQuantity: Math.max(0, order.quantity - order.filledQuantity),
+      },
+      cause,
+    );
+    this.emit(filled);
+    const result = applyFillToAccount(account, fill, instrument, () => this.options.ids.next(), meta.open);
+    this.accounts.set(account.id, result.account);
+    this.emitFillEffect(result, fill, meta, causedBy(filled));
+  }
+
+  private emitFillEffect(result: AccountFillResult, fill: Fill, meta: OrderMeta, cause: Cause): void {
+    const effect = result.effect;
+    const reason = meta.reason ?? 'MANUAL';
+    switch (effect.kind) {
+      case 'opened':
+        this.emit(this.opened(effect.position, 'fill', cause, fill.clientOrderId));
+        return;
+      case 'increased': {
+        const p = effect.position;
+        this.emit(
+          this.events.create(
+            PositionIncreasedV1,
+            p.accountId,
+            {
+              ...ref(p),
+              addedQuantity: fill.quantity,
+              fillPrice: fill.price,
+              quantity: p.quantity,
+              entryPrice: p.entryPrice,
+            },
+            cause,
+          ),
+        );
+        return;
+      }
+      case 'reduced': {
+        const p = effect.position;
+        this.emit(
+          this.events.create(
+            PositionReducedV1,
+            p.accountId,
+            {
+              ...ref(p),
+              reducedQuantity: effect.quantity,
+              quantity: p.quantity,
+              exitPrice: fill.price,
+              realizedPnl: moneyString(effect.realized),
+              clientOrderId: fill.clientOrderId,
+            },
+            cause,
+          ),
+        );
+        return;
+      }
+      case 'closed':
+      case 'flipped': {
+        const p = effect.closed;
+        this.emit(
+          this.events.create(
+            PositionClosedV1,
+            p.accountId,
+            {
+              ...ref(p),
+              reason,
+              quantity: effect.quantity,
+              entryPrice: p.entryPrice,
+              exitPrice: fill.price,
+              realizedPnl: moneyString(p.realizedPnl),
+              openedAt: isoTime(p.openedAt),
+              clientOrderId: fill.clientOrderId,
+            },
+            cause,
+          ),
+        );
+        if (effect.kind === 'flipped')
+          this.emit(this.opened(effect.position, 'fill', cause, fill.clientOrderId));
+        return;
+      }
+    }
+  }
+
+  private opened(
+    position: Position,
+    source: 'fill' | 'config' | 'venue',
+    cause: Cause = {},
+    clientOrderId?: string,
+  ): Envelope {
+    return this.events.create(
+      PositionOpenedV1,
+      position.accountId,
+      {
+        ...ref(position),
+        quantity: position.quantity,
+        entryPrice: position.entryPrice,
+        ...(position.stopPrice !== undefined ? { stopPrice: position.stopPrice } : {}),
+        ...(position.targetPrice !== undefined ? { targetPrice: position.targetPrice } : {}),
+        ...(position.profile !== undefined ? { profile: position.profile } : {}),
+        openedAt: isoTime(position.openedAt),
+        source,
+        ...(clientOrderId !== undefined ? { clientOrderId } : {}),
+      },
+      cause,
+    );
+  }
+
+  private armCandleTimer(): void {
+    if (this.candles === undefined) return;
+    const step = this.smallestIntervalMs;
+    const next = Math.floor(this.options.clock.now() / step) * step + step;
+    this.cancelCandleTimer = this.options.clock.schedule(next, () => {
+      this.emitCandles(this.candles!.closeDue(this.options.clock.now()));
+      this.armCandleTimer();
+    });
+  }
+
+  private emitCandles(closed: readonly Candle[]): void {
+    for (const c of closed) this.emit(this.events.create(CandleClosedV1, c.symbol, candleClosedPayload(c)));
+  }
+
+  private requireAccount(id: string): Account {
+    const account = this.accounts.get(id);
+    if (account === undefined) throw new WardenError('WARDEN_UNKNOWN_ACCOUNT', `unknown account ${id}`);
+    return account;
+  }
+
+  private emit(envelope: Envelope): void {
+    this.options.sink.emit(envelope);
+  }
+}
+
+function orderKey(accountId: string, clientOrderId: string): string {
+  return `${accountId}\u0000${clientOrderId}`;
+}
+
+function ref(p: Position) {
+  return { positionId: p.id, accountId: p.accountId, symbol: p.symbol, side: p.side };
+}

@@ -1,0 +1,715 @@
+import { describe, expect, it } from 'vitest';
+import { createPaperVenue, type PaperVenueConfig } from '../../src/adapters/venues/paper/paper-venue.ts';
+import { isWardenError, VenueError } from '../../src/domain/errors.ts';
+import { defineInstrument } from '../../src/domain/instrument.ts';
+import type { Fill, OrderRequest } from '../../src/domain/order.ts';
+import type { Tick } from '../../src/ports/market-data.ts';
+import type { ExecutionReport } from '../../src/ports/venue.ts';
+import { FakeClock, FakeIds } from '../support/venue-fakes.ts';
+
+const XYZ = defineInstrument({ symbol: 'XYZ', tickSize: 0.25, lotSize: 1, multiplier: 1 });
+const ES = defineInstrument({ symbol: 'ESZ5', tickSize: 0.25, lotSize: 1, multiplier: 50 });
+const BTC = defineInstrument({ symbol: 'BTC/USD', tickSize: 0.5, lotSize: 0.5, multiplier: 1 });
+
+function setup(extra: Partial<PaperVenueConfig> = {}) {
+  const clock = new FakeClock(1_000);
+  const ids = new FakeIds();
+  const venue = createPaperVenue({
+    clock,
+    ids,
+    instruments: [XYZ, ES, BTC],
+    accounts: [
+      { id: 'acc-1', balance: '1000000' },
+      { id: 'small', balance: 1000 },
+    ],
+    ...extra,
+  });
+  const reports: ExecutionReport[] = [];
+  venue.onExecution((r) => reports.push(r));
+  let n = 0;
+  const req = (fields: Partial<OrderRequest> & Pick<OrderRequest, 'side' | 'type'>): OrderRequest => ({
+    accountId: 'acc-1',
+    symbol: 'XYZ',
+    quantity: 1,
+    clientOrderId: `c-${++n}`,
+    ...fields,
+  });
+  const tick = (price: number, more: Partial<Tick> = {}) => {
+    clock.time += 1_000;
+    venue.onTick({ ts: clock.now(), symbol: 'XYZ', price, ...more });
+  };
+  const fills = (): Fill[] => reports.flatMap((r) => (r.kind === 'fill' ? [r.fill] : []));
+  const fillsAs = () => fills().map((f) => [f.clientOrderId, f.side, f.quantity, f.price]);
+  return { clock, ids, venue, reports, req, tick, fills, fillsAs };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<VenueError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof VenueError)) throw new Error(`expected a VenueError, got ${String(error)}`);
+  return error;
+}
+
+describe('paper venue: market orders', () => {
+  it('fills at the last price when the tick has no quotes, with ids and time from the ports', async () => {
+    const { venue, req, tick, fills, clock } = setup();
+    tick(100);
+    const order = await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 3 }));
+    expect(order).toMatchObject({
+      status: 'filled',
+      filledQuantity: 3,
+      averageFillPrice: 100,
+      venueOrderId: 'id-1',
+    });
+    expect(fills()).toEqual([
+      {
+        fillId: 'id-2',
+        accountId: 'acc-1',
+        symbol: 'XYZ',
+        side: 'buy',
+        quantity: 3,
+        price: 100,
+        fee: '0',
+        clientOrderId: 'c-1',
+        venueOrderId: 'id-1',
+        ts: clock.now(),
+      },
+    ]);
+  });
+
+  it('buys at the ask and sells at the bid when the tick has quotes', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100, { bid: 99.5, ask: 100.5 });
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    await venue.placeOrder(req({ side: 'sell', type: 'market' }));
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 1, 100.5],
+      ['c-2', 'sell', 1, 99.5],
+    ]);
+  });
+
+  it('moves the price against the trader by the slippage and rounds to the tick away from them', async () => {
+    const { venue, req, tick, fills } = setup({ slippageBps: 10 });
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' })); // 100.1 → 100.25
+    await venue.placeOrder(req({ side: 'sell', type: 'market' })); // 99.9 → 99.75
+    tick(250);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' })); // 250.25 exactly
+    expect(fills().map((f) => f.price)).toEqual([100.25, 99.75, 250.25]);
+  });
+
+  it('charges notional × feeBps / 10 000 per fill and books fees and realized PnL in the balance', async () => {
+    const { venue, req, fills, clock } = setup({ feeBps: 2.5 });
+    venue.onTick({ ts: clock.now(), symbol: 'ESZ5', price: 4500 });
+    await venue.placeOrder(req({ symbol: 'ESZ5', side: 'buy', type: 'market', quantity: 2 }));
+    expect(venue.balance('acc-1')).toBe('999887.5');
+    venue.onTick({ ts: clock.now(), symbol: 'ESZ5', price: 4510 });
+    await venue.placeOrder(req({ symbol: 'ESZ5', side: 'sell', type: 'market', quantity: 2 }));
+    expect(fills().map((f) => f.fee)).toEqual(['112.5', '112.75']);
+    // 1 000 000 − 112.5 + (4510 − 4500) × 2 × 50 − 112.75
+    expect(venue.balance('acc-1')).toBe('1000774.75');
+    expect(await venue.positions('acc-1')).toEqual([]);
+  });
+
+  it('refuses a market order before the symbol has a price, whatever other symbols have', async () => {
+    const { venue, req, clock, reports } = setup();
+    venue.onTick({ ts: clock.now(), symbol: 'ESZ5', price: 4500 });
+    const e = await rejection(venue.placeOrder(req({ side: 'buy', type: 'market' })));
+    expect([e.retry, e.reason, e.code]).toEqual(['rejected', 'NO_MARKET_PRICE', 'WARDEN_VENUE_REJECTED']);
+    expect(reports).toEqual([]);
+  });
+});
+
+describe('paper venue: limit orders', () => {
+  it('fills a marketable limit at once, at its limit price', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(99.75, { bid: 99.5, ask: 100 });
+    const buy = await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 100.5 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 99 }));
+    expect(buy.status).toBe('filled');
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 1, 100.5],
+      ['c-2', 'sell', 1, 99],
+    ]);
+  });
+
+  it('judges a buy limit against the ask, not the last price', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(99.75, { bid: 99.5, ask: 100.25 });
+    const order = await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 100 }));
+    expect(order.status).toBe('open');
+    tick(99.5, { bid: 99.25, ask: 100.25 });
+    expect(fillsAs()).toEqual([]);
+    tick(99.75, { bid: 99.75, ask: 100 });
+    expect(fillsAs()).toEqual([['c-1', 'buy', 1, 100]]);
+  });
+
+  it('rests until a later tick crosses, then fills at the limit price (inclusive)', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 99 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 101 }));
+    tick(99.25);
+    tick(100.75);
+    expect(fillsAs()).toEqual([]);
+    tick(98.5);
+    tick(101);
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 1, 99],
+      ['c-2', 'sell', 1, 101],
+    ]);
+    expect(await venue.openOrders('acc-1')).toEqual([]);
+  });
+
+  it('accepts limit orders before the first tick and fills them on it', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    expect((await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 99 }))).status).toBe('open');
+    tick(98);
+    expect(fillsAs()).toEqual([['c-1', 'buy', 1, 99]]);
+  });
+
+  it('matches resting buys by price then time', async () => {
+    const { venue, req, tick, fills } = setup();
+    tick(100);
+    for (const [id, limitPrice] of [
+      ['a', 99],
+      ['b', 99.5],
+      ['c', 99.5],
+      ['d', 98],
+    ] as const) {
+      await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice, clientOrderId: id }));
+    }
+    tick(98.75);
+    expect(fills().map((f) => [f.clientOrderId, f.price])).toEqual([
+      ['b', 99.5],
+      ['c', 99.5],
+      ['a', 99],
+    ]);
+    expect((await venue.openOrders('acc-1')).map((o) => o.clientOrderId)).toEqual(['d']);
+  });
+
+  it('matches resting sells by price then time', async () => {
+    const { venue, req, tick, fills } = setup();
+    tick(100);
+    for (const [id, limitPrice] of [
+      ['e', 101],
+      ['f', 100.5],
+      ['g', 100.5],
+    ] as const) {
+      await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice, clientOrderId: id }));
+    }
+    tick(101.5);
+    expect(fills().map((f) => f.clientOrderId)).toEqual(['f', 'g', 'e']);
+  });
+});
+
+describe('paper venue: stop and stop-limit orders', () => {
+  it('triggers at the stop price inclusive on both sides', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'stop', stopPrice: 105 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'stop', stopPrice: 95 }));
+    tick(104.75);
+    tick(95.25);
+    expect(fillsAs()).toEqual([]);
+    tick(105);
+    tick(95);
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 1, 105],
+      ['c-2', 'sell', 1, 95],
+    ]);
+  });
+
+  it('fills at the gap price when the market gaps through the stop', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'sell', type: 'stop', stopPrice: 95 }));
+    await venue.placeOrder(req({ side: 'buy', type: 'stop', stopPrice: 105 }));
+    tick(92);
+    tick(108);
+    expect(fillsAs()).toEqual([
+      ['c-1', 'sell', 1, 92],
+      ['c-2', 'buy', 1, 108],
+    ]);
+  });
+
+  it('fills a triggered stop like a market order: at the quote, with slippage', async () => {
+    const { venue, req, tick, fills } = setup({ slippageBps: 10 });
+    tick(100);
+    await venue.placeOrder(req({ side: 'sell', type: 'stop', stopPrice: 95 }));
+    tick(94, { bid: 93.5, ask: 94.5 }); // 93.5 × 0.999 = 93.4065 → 93.25
+    expect(fills().map((f) => f.price)).toEqual([93.25]);
+  });
+
+  it('fills a stop at once when the market is already beyond it', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    const order = await venue.placeOrder(req({ side: 'buy', type: 'stop', stopPrice: 99 }));
+    expect(order.status).toBe('filled');
+    expect(fillsAs()).toEqual([['c-1', 'buy', 1, 100]]);
+  });
+
+  it('turns a stop-limit into a limit at its limit price, filling on the triggering tick when it crosses', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'sell', type: 'stop_limit', stopPrice: 95, limitPrice: 94.5 }));
+    tick(95.25);
+    expect(fillsAs()).toEqual([]);
+    tick(95);
+    expect(fillsAs()).toEqual([['c-1', 'sell', 1, 94.5]]);
+  });
+
+  it('leaves a triggered stop-limit resting until the price comes back to its limit', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'stop_limit', stopPrice: 105, limitPrice: 105.5 }));
+    tick(107);
+    tick(105.75);
+    expect(fillsAs()).toEqual([]);
+    expect((await venue.openOrders('acc-1')).map((o) => o.status)).toEqual(['open']);
+    tick(105.5);
+    expect(fillsAs()).toEqual([['c-1', 'buy', 1, 105.5]]);
+  });
+});
+
+describe('paper venue: partial fills', () => {
+  it('fills a resting limit at most maxQuantityPerTick per tick, each part its own fill', async () => {
+    const { venue, req, tick, fills, reports } = setup({ partialFills: { maxQuantityPerTick: 2 } });
+    expect(venue.capabilities.partialFills).toBe(true);
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', quantity: 5, limitPrice: 99 }));
+    tick(98.75);
+    expect(await venue.openOrders('acc-1')).toEqual([
+      expect.objectContaining({ status: 'partially_filled', filledQuantity: 2, averageFillPrice: 99 }),
+    ]);
+    tick(98.75);
+    tick(98.75);
+    tick(98.75);
+    expect(fills().map((f) => [f.fillId, f.quantity, f.price])).toEqual([
+      ['id-2', 2, 99],
+      ['id-4', 2, 99],
+      ['id-5', 1, 99],
+    ]);
+    expect(reports.map((r) => r.order.status)).toEqual(['partially_filled', 'partially_filled', 'filled']);
+    expect(await venue.positions('acc-1')).toEqual([
+      { accountId: 'acc-1', symbol: 'XYZ', side: 'long', quantity: 5, entryPrice: 99 },
+    ]);
+  });
+
+  it('fills market orders and marketable limits in full', async () => {
+    const { venue, req, tick, fillsAs } = setup({ partialFills: { maxQuantityPerTick: 1 } });
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 4 }));
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', quantity: 3, limitPrice: 100 }));
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 4, 100],
+      ['c-2', 'buy', 3, 100],
+    ]);
+  });
+
+  it('declares partial fills only when configured', () => {
+    expect(setup().venue.capabilities.partialFills).toBe(false);
+  });
+});
+
+describe('paper venue: reduce-only', () => {
+  it('refuses a reduce-only order when flat, on the same side, or larger than the position', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    const flat = await rejection(venue.placeOrder(req({ side: 'sell', type: 'market', reduceOnly: true })));
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 3 }));
+    const same = await rejection(
+      venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90, reduceOnly: true })),
+    );
+    const flip = await rejection(
+      venue.placeOrder(req({ side: 'sell', type: 'market', quantity: 4, reduceOnly: true })),
+    );
+    expect([flat, same, flip].map((e) => [e.retry, e.reason])).toEqual([
+      ['rejected', 'REDUCE_ONLY'],
+      ['rejected', 'REDUCE_ONLY'],
+      ['rejected', 'REDUCE_ONLY'],
+    ]);
+    expect(reports).toHaveLength(1);
+  });
+
+  it('allows reduce-only orders that reduce or close the position', async () => {
+    const { venue, req, tick, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 3 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'market', quantity: 2, reduceOnly: true }));
+    expect((await venue.positions('acc-1')).map((p) => [p.side, p.quantity])).toEqual([['long', 1]]);
+    await venue.placeOrder(req({ side: 'sell', type: 'market', quantity: 1, reduceOnly: true }));
+    expect(await venue.positions('acc-1')).toEqual([]);
+    expect(fillsAs().map((f) => f[2])).toEqual([3, 2, 1]);
+  });
+
+  it('fills a resting reduce-only stop up to the position left and cancels the rest', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 3 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'stop', quantity: 3, stopPrice: 95, reduceOnly: true }));
+    await venue.placeOrder(req({ side: 'sell', type: 'market', quantity: 2 }));
+    tick(94);
+    expect(
+      reports.slice(2).map((r) => [r.kind, r.order.status, r.kind === 'fill' ? r.fill.quantity : r.reason]),
+    ).toEqual([
+      ['fill', 'partially_filled', 1],
+      ['cancelled', 'cancelled', 'REDUCE_ONLY'],
+    ]);
+    expect(await venue.positions('acc-1')).toEqual([]);
+  });
+
+  it('cancels a resting reduce-only order whose position is gone, without filling it', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 1 }));
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 110, reduceOnly: true }));
+    await venue.placeOrder(req({ side: 'sell', type: 'market', quantity: 1 }));
+    tick(111);
+    expect(reports.map((r) => [r.kind, r.order.clientOrderId])).toEqual([
+      ['fill', 'c-1'],
+      ['fill', 'c-3'],
+      ['cancelled', 'c-2'],
+    ]);
+    expect(await venue.positions('acc-1')).toEqual([]);
+  });
+});
+
+describe('paper venue: validation', () => {
+  it('refuses a quantity that is not a whole number of lots', async () => {
+    const { venue, req, clock, fillsAs } = setup();
+    venue.onTick({ ts: clock.now(), symbol: 'BTC/USD', price: 100 });
+    const e = await rejection(
+      venue.placeOrder(req({ symbol: 'BTC/USD', side: 'buy', type: 'market', quantity: 0.75 })),
+    );
+    expect([e.reason, e.message]).toEqual([
+      'LOT_SIZE',
+      'quantity 0.75 is not a multiple of the lot size 0.5',
+    ]);
+    await venue.placeOrder(req({ symbol: 'BTC/USD', side: 'buy', type: 'market', quantity: 1.5 }));
+    expect(fillsAs()).toEqual([['c-2', 'buy', 1.5, 100]]);
+  });
+
+  it('refuses unknown symbols and accounts', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    const symbol = await rejection(venue.placeOrder(req({ symbol: 'NOPE', side: 'buy', type: 'market' })));
+    const account = await rejection(
+      venue.placeOrder(req({ accountId: 'nobody', side: 'buy', type: 'market' })),
+    );
+    expect([symbol.reason, symbol.retry, account.reason, account.retry]).toEqual([
+      'UNKNOWN_SYMBOL',
+      'rejected',
+      'UNKNOWN_ACCOUNT',
+      'rejected',
+    ]);
+  });
+
+  it('refuses malformed orders, naming the problem', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    const problems = [
+      req({ side: 'buy', type: 'limit' }),
+      req({ side: 'buy', type: 'stop_limit', limitPrice: 100 }),
+      req({ side: 'buy', type: 'market', quantity: 0 }),
+      req({ side: 'buy', type: 'limit', limitPrice: -1 }),
+      req({ side: 'buy', type: 'iceberg' as 'limit' }),
+    ];
+    const errors = await Promise.all(problems.map((p) => rejection(venue.placeOrder(p))));
+    expect(errors.map((e) => [e.reason, e.message])).toEqual([
+      ['INVALID_ORDER', 'invalid order: LIMIT_PRICE_REQUIRED'],
+      ['INVALID_ORDER', 'invalid order: STOP_PRICE_REQUIRED'],
+      ['INVALID_ORDER', 'invalid order: QUANTITY_NOT_POSITIVE'],
+      ['INVALID_ORDER', 'invalid order: PRICE_NOT_POSITIVE'],
+      ['INVALID_ORDER', 'invalid order: UNKNOWN_ORDER_TYPE'],
+    ]);
+  });
+
+  it('does not consume the client order id of a rejected order, and reports nothing for it', async () => {
+    const { venue, req, tick, reports, fillsAs } = setup();
+    tick(100);
+    await rejection(
+      venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 1.5, clientOrderId: 'x' })),
+    );
+    expect(reports).toEqual([]);
+    const order = await venue.placeOrder(
+      req({ side: 'buy', type: 'market', quantity: 2, clientOrderId: 'x' }),
+    );
+    expect([order.status, order.quantity]).toEqual(['filled', 2]);
+    expect(fillsAs()).toEqual([['x', 'buy', 2, 100]]);
+  });
+
+  it('refuses an invalid configuration', () => {
+    const base = { clock: new FakeClock(), ids: new FakeIds(), instruments: [XYZ], accounts: [] };
+    for (const bad of [{ leverage: 0 }, { feeBps: -1 }, { partialFills: { maxQuantityPerTick: 0 } }]) {
+      expect(() => createPaperVenue({ ...base, ...bad })).toThrow(
+        expect.objectContaining({ code: 'WARDEN_CONFIG_INVALID' }),
+      );
+    }
+    expect(() => createPaperVenue({ ...base, instruments: [XYZ, XYZ] })).toThrow(/duplicate instrument XYZ/);
+  });
+});
+
+describe('paper venue: insufficient balance', () => {
+  // Account `small` holds 1000; XYZ has multiplier 1, so one lot at 100 needs 100 of margin.
+  const small = { accountId: 'small' };
+
+  it('allows margin up to the free balance exactly and refuses one lot more', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    const e = await rejection(venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 11 })));
+    expect([e.retry, e.reason, e.message]).toEqual([
+      'rejected',
+      'INSUFFICIENT_BALANCE',
+      'order needs margin 1100, free balance is 1000',
+    ]);
+    expect(reports).toEqual([]);
+    expect(
+      (await venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 10 }))).status,
+    ).toBe('filled');
+  });
+
+  it('counts open positions at entry and resting orders that add exposure, not ones that reduce it', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    await venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 4 })); // 400 → free 600
+    await venue.placeOrder(req({ ...small, side: 'buy', type: 'limit', quantity: 3, limitPrice: 99 })); // 297 → 303
+    await venue.placeOrder(req({ ...small, side: 'sell', type: 'limit', quantity: 2, limitPrice: 120 })); // reduces
+    const e = await rejection(
+      venue.placeOrder(req({ ...small, side: 'buy', type: 'limit', quantity: 4, limitPrice: 76 })),
+    );
+    expect(e.message).toBe('order needs margin 304, free balance is 303');
+    const ok = await venue.placeOrder(
+      req({ ...small, side: 'buy', type: 'stop', quantity: 3, stopPrice: 101 }),
+    );
+    expect(ok.status).toBe('open');
+    // A sell that only reduces the long position needs no margin even with nothing free.
+    expect(
+      (await venue.placeOrder(req({ ...small, side: 'sell', type: 'market', quantity: 1 }))).status,
+    ).toBe('filled');
+  });
+
+  it('lends leverage', async () => {
+    const { venue, req, tick } = setup({ leverage: 4 });
+    tick(100);
+    const e = await rejection(venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 41 })));
+    expect(e.reason).toBe('INSUFFICIENT_BALANCE');
+    expect(
+      (await venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 40 }))).status,
+    ).toBe('filled');
+  });
+
+  it('adds realized PnL and takes fees from the free balance', async () => {
+    const { venue, req, tick } = setup({ feeBps: 10 });
+    tick(100);
+    await venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 5 })); // fee 0.5
+    tick(120);
+    await venue.placeOrder(req({ ...small, side: 'sell', type: 'market', quantity: 5 })); // +100, fee 0.6
+    expect(venue.balance('small')).toBe('1098.9');
+    tick(100);
+    await venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 10 }));
+    const e = await rejection(venue.placeOrder(req({ ...small, side: 'buy', type: 'market', quantity: 1 })));
+    expect(e.message).toBe('order needs margin 100, free balance is 97.9');
+  });
+});
+
+describe('paper venue: cancel and replace', () => {
+  it('cancels a resting order, reports it once, and never fills it', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 99 }));
+    const cancelled = await venue.cancelOrder('acc-1', 'c-1');
+    expect(cancelled.status).toBe('cancelled');
+    expect(await venue.cancelOrder('acc-1', 'c-1')).toEqual(cancelled);
+    tick(98);
+    expect(reports.map((r) => [r.kind, r.order.clientOrderId, r.kind === 'cancelled' && r.reason])).toEqual([
+      ['cancelled', 'c-1', 'REQUESTED'],
+    ]);
+    expect(await venue.openOrders('acc-1')).toEqual([]);
+  });
+
+  it('refuses to cancel an unknown order or on an unknown account', async () => {
+    const { venue } = setup();
+    expect((await rejection(venue.cancelOrder('acc-1', 'nope'))).reason).toBe('UNKNOWN_ORDER');
+    expect((await rejection(venue.cancelOrder('nobody', 'nope'))).reason).toBe('UNKNOWN_ACCOUNT');
+  });
+
+  it('replaces a resting order: cancels it as REPLACED and places the new one', async () => {
+    const { venue, req, tick, reports, fillsAs } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', quantity: 5, limitPrice: 98 }));
+    const replacement = await venue.replaceOrder('acc-1', 'c-1', {
+      clientOrderId: 'c-1b',
+      limitPrice: 99,
+      quantity: 3,
+    });
+    expect(replacement).toMatchObject({ clientOrderId: 'c-1b', limitPrice: 99, quantity: 3, status: 'open' });
+    expect(
+      reports.map((r) => [r.kind, r.order.clientOrderId, r.order.status, r.kind === 'cancelled' && r.reason]),
+    ).toEqual([['cancelled', 'c-1', 'cancelled', 'REPLACED']]);
+    expect((await venue.openOrders('acc-1')).map((o) => o.clientOrderId)).toEqual(['c-1b']);
+    tick(98.5);
+    expect(fillsAs()).toEqual([['c-1b', 'buy', 3, 99]]);
+  });
+
+  it('replaces the remaining quantity by default and fills a marketable replacement at once', async () => {
+    const { venue, req, tick, fillsAs } = setup({ partialFills: { maxQuantityPerTick: 2 } });
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', quantity: 5, limitPrice: 99 }));
+    tick(99);
+    const replacement = await venue.replaceOrder('acc-1', 'c-1', { clientOrderId: 'c-1b', limitPrice: 99.5 });
+    expect([replacement.quantity, replacement.status]).toEqual([3, 'filled']);
+    expect(fillsAs()).toEqual([
+      ['c-1', 'buy', 2, 99],
+      ['c-1b', 'buy', 3, 99.5],
+    ]);
+  });
+
+  it('leaves the original working when the replacement is refused', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', quantity: 5, limitPrice: 98 }));
+    const e = await rejection(venue.replaceOrder('acc-1', 'c-1', { clientOrderId: 'c-1b', quantity: 1.5 }));
+    expect(e.reason).toBe('LOT_SIZE');
+    expect(reports).toEqual([]);
+    expect((await venue.openOrders('acc-1')).map((o) => [o.clientOrderId, o.status])).toEqual([
+      ['c-1', 'open'],
+    ]);
+  });
+
+  it('refuses to replace a finished order and returns the replacement on a retried replace', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    expect(
+      (await rejection(venue.replaceOrder('acc-1', 'c-1', { clientOrderId: 'x', limitPrice: 99 }))).reason,
+    ).toBe('ORDER_NOT_OPEN');
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 98 }));
+    const first = await venue.replaceOrder('acc-1', 'c-2', { clientOrderId: 'c-2b', limitPrice: 97 });
+    const retry = await venue.replaceOrder('acc-1', 'c-2', { clientOrderId: 'c-2b', limitPrice: 97 });
+    expect(retry).toEqual(first);
+    expect(reports.map((r) => r.kind)).toEqual(['fill', 'cancelled']);
+  });
+});
+
+describe('paper venue: idempotency and reporting', () => {
+  it('returns the existing order for a repeated client order id without placing or filling again', async () => {
+    const { venue, req, tick, fills, ids } = setup();
+    tick(100);
+    const request = req({ side: 'buy', type: 'market', quantity: 2 });
+    const first = await venue.placeOrder(request);
+    const again = await venue.placeOrder({ ...request, quantity: 7 });
+    expect(again).toEqual(first);
+    expect(fills()).toHaveLength(1);
+    expect(ids.next()).toBe('id-4'); // order, fill, position: nothing more was minted
+    expect((await venue.positions('acc-1')).map((p) => p.quantity)).toEqual([2]);
+    const other = await venue.placeOrder({ ...request, accountId: 'small' });
+    expect([other.accountId, other.status]).toEqual(['small', 'filled']);
+  });
+
+  it('reports fills through onExecution before placeOrder resolves', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    const log: string[] = [];
+    venue.onExecution((r) => log.push(`${r.kind}:${r.order.status}`));
+    const pending = venue
+      .placeOrder(req({ side: 'buy', type: 'market' }))
+      .then((o) => log.push(`resolved:${o.status}`));
+    expect(log).toEqual(['fill:filled']);
+    await pending;
+    expect(log).toEqual(['fill:filled', 'resolved:filled']);
+  });
+
+  it('stops reporting to a listener once it unsubscribes', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    const seen: ExecutionReport[] = [];
+    const off = venue.onExecution((r) => seen.push(r));
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    off();
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    expect(seen.map((r) => r.order.clientOrderId)).toEqual(['c-1']);
+  });
+
+  it('keeps its state and other listeners when a listener throws, and surfaces the error', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    venue.onExecution(() => {
+      throw new Error('listener bug');
+    });
+    await expect(venue.placeOrder(req({ side: 'buy', type: 'market' }))).rejects.toThrow('listener bug');
+    expect(reports).toHaveLength(1);
+    expect((await venue.positions('acc-1')).map((p) => p.quantity)).toEqual([1]);
+    expect((await venue.placeOrder(req({ side: 'buy', type: 'market', clientOrderId: 'c-1' }))).status).toBe(
+      'filled',
+    );
+  });
+
+  it('stamps fills and order updates with the clock, keeping the creation time', async () => {
+    const { venue, req, tick, clock, fills } = setup();
+    tick(100);
+    const placedAt = clock.now();
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 99 }));
+    tick(98);
+    expect(clock.now()).toBe(placedAt + 1_000);
+    expect(fills()[0]?.ts).toBe(clock.now());
+    expect(await venue.cancelOrder('acc-1', 'c-1')).toMatchObject({
+      createdAt: placedAt,
+      updatedAt: clock.now(),
+    });
+  });
+});
+
+describe('paper venue: queries and lifecycle', () => {
+  it('lists open orders per account in placement order and positions at their average entry', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 110 }));
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    await venue.placeOrder(req({ side: 'buy', type: 'stop', stopPrice: 105 }));
+    await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90 }));
+    tick(101);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    expect((await venue.openOrders('acc-1')).map((o) => o.clientOrderId)).toEqual(['c-1', 'c-3', 'c-4']);
+    expect(await venue.positions('acc-1')).toEqual([
+      { accountId: 'acc-1', symbol: 'XYZ', side: 'long', quantity: 2, entryPrice: 100.5 },
+    ]);
+    expect(await venue.openOrders('small')).toEqual([]);
+    expect(await venue.positions('small')).toEqual([]);
+  });
+
+  it('loads a position held before start without a report, fee or cash movement', async () => {
+    const { venue, req, tick, reports, fillsAs } = setup();
+    venue.loadPosition({ accountId: 'acc-1', symbol: 'XYZ', side: 'short', quantity: 4, entryPrice: 110 });
+    expect(await venue.positions('acc-1')).toEqual([
+      { accountId: 'acc-1', symbol: 'XYZ', side: 'short', quantity: 4, entryPrice: 110 },
+    ]);
+    expect([reports, venue.balance('acc-1')]).toEqual([[], '1000000']);
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market', quantity: 4, reduceOnly: true }));
+    expect(fillsAs()).toEqual([['c-1', 'buy', 4, 100]]);
+    expect(venue.balance('acc-1')).toBe('1000040'); // (110 − 100) × 4
+    expect(() =>
+      venue.loadPosition({ accountId: 'acc-1', symbol: 'XYZ', side: 'long', quantity: 0, entryPrice: 1 }),
+    ).toThrow(expect.objectContaining({ reason: 'INVALID_POSITION' }));
+  });
+
+  it('ignores ticks of unknown symbols', async () => {
+    const { venue, req, clock } = setup();
+    venue.onTick({ ts: clock.now(), symbol: 'NOPE', price: 1 });
+    expect(
+      (await rejection(venue.placeOrder(req({ symbol: 'NOPE', side: 'buy', type: 'market' })))).reason,
+    ).toBe('UNKNOWN_SYMBOL');
+  });
+
+  it('refuses every call after close and ignores later ticks', async () => {
+    const { venue, req, tick } = setup();
+    await venue.close();
+    tick(100);
+    const e = await rejection(venue.placeOrder(req({ side: 'buy', type: 'market' })));
+    expect([e.retry, e.reason]).toEqual(['fatal', 'VENUE_CLOSED']);
+    expect(isWardenError(await rejection(venue.openOrders('acc-1')), 'WARDEN_VENUE_FATAL')).toBe(true);
+  });
+});
