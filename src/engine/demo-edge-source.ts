@@ -79,20 +79,22 @@ export class DemoEdgeSource {
       }
     }
     if (account.positions.size >= this.options.maxOpenPositions) return;
+    const budget = account.startingBalance.times(this.options.sizePct ?? 5).div(100);
+    // Symbols with a price, not yet held, where the budget buys at least one lot.
     const candidates = this.engine
       .symbols()
-      .filter((s) => this.engine.lastTick(s) !== undefined && !account.positions.has(s));
+      .filter((s) => !account.positions.has(s))
+      .map((symbol) => {
+        const instrument = this.engine.instrument(symbol)!;
+        const price = this.engine.lastTick(symbol)?.price;
+        if (price === undefined) return undefined;
+        const quantity = floorToLot(instrument, budget.div(new Decimal(price).times(instrument.multiplier)).toNumber());
+        return quantity > 0 ? { symbol, instrument, price, quantity } : undefined;
+      })
+      .filter((c) => c !== undefined);
     if (candidates.length === 0) return;
-    const symbol = candidates[this.pick(candidates.length)]!;
-    const instrument = this.engine.instrument(symbol)!;
-    const price = this.engine.lastTick(symbol)!.price;
+    const { symbol, instrument, price, quantity } = candidates[this.pick(candidates.length)]!;
     const long = this.pick(2) === 0;
-    const budget = account.startingBalance.times(this.options.sizePct ?? 5).div(100);
-    const quantity = floorToLot(
-      instrument,
-      budget.div(new Decimal(price).times(instrument.multiplier)).toNumber(),
-    );
-    if (!(quantity > 0)) return;
     const stopOffset = (price * this.options.stopPct) / 100;
     const targetOffset = (price * this.options.targetPct) / 100;
     const stopPrice = roundToTick(instrument, long ? price - stopOffset : price + stopOffset);
