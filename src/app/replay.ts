@@ -150,6 +150,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   };
 }
 
+/** One line for a person: the message, prefixed with its line unless the source already put it there. */
 export function problemText(problem: InputProblem): string {
-  return `${problem.line !== undefined ? `line ${problem.line}: ` : ''}${problem.message} [${problem.code}]`;
+  // The CSV reader and the tick guard both start their messages with `line N: `.
+  const at = problem.line !== undefined ? `line ${problem.line}: ` : '';
+  const prefix = problem.message.startsWith(at) ? '' : at;
+  return `${prefix}${problem.message} [${problem.code}]`;
 }

@@ -3,6 +3,9 @@ import { defaultConfig } from '../app/config/defaults.ts';
 import { loadConfig } from '../app/config/load.ts';
 import { runDaemon } from '../app/daemon.ts';
 import { createLogger } from '../app/logger.ts';
+import { WardenError } from '../domain/errors.ts';
+
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface RunFlags {
   config?: string;
@@ -42,8 +45,12 @@ Examples:
       let timer: NodeJS.Timeout | undefined;
       if (flags.duration !== undefined) {
         const seconds = Number(flags.duration);
-        if (!(seconds > 0))
-          throw new Error(`--duration must be a positive number of seconds, got "${flags.duration}"`);
+        // A bad flag is bad input (exit 2), not a bug. setTimeout fires at once past 2^31−1 ms.
+        if (!(seconds > 0 && seconds * 1000 <= MAX_TIMER_MS))
+          throw new WardenError(
+            'WARDEN_CONFIG_INVALID',
+            `--duration must be a positive number of seconds up to ${MAX_TIMER_MS / 1000}, got "${flags.duration}"`,
+          );
         timer = setTimeout(() => stop(`--duration ${seconds}s`), seconds * 1000);
       }
       try {

@@ -88,7 +88,10 @@ export class DemoEdgeSource {
         const instrument = this.engine.instrument(symbol)!;
         const price = this.engine.lastTick(symbol)?.price;
         if (price === undefined) return undefined;
-        const quantity = floorToLot(instrument, budget.div(new Decimal(price).times(instrument.multiplier)).toNumber());
+        const quantity = floorToLot(
+          instrument,
+          budget.div(new Decimal(price).times(instrument.multiplier)).toNumber(),
+        );
         return quantity > 0 ? { symbol, instrument, price, quantity } : undefined;
       })
       .filter((c) => c !== undefined);
