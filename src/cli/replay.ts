@@ -43,6 +43,13 @@ Examples:
     )
     .action(async (flags: ReplayFlags) => {
       const config = await loadConfig(flags.config);
+      // Check the tick file before creating --out, so a typo leaves no empty output behind.
+      await stat(flags.ticks).catch(() => {
+        throw new WardenError(
+          'WARDEN_INPUT_NOT_FOUND',
+          `${flags.ticks}: tick file not found or not readable`,
+        );
+      });
       const source = createCsvTickSource(flags.ticks);
       const out: Writable = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const bar = process.stderr.isTTY ? await progressBar(flags.ticks) : undefined;
