@@ -72,7 +72,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     : undefined;
 
   const statusMs = (options.statusEverySeconds ?? 5) * 1000;
-  let cancelStatus = clock.schedule(start + statusMs, function status() {
+  // The first status line comes after 3 s so a new user sees a position being watched quickly.
+  let cancelStatus = clock.schedule(start + Math.min(statusMs, 3_000), function status() {
     for (const p of c.engine.openPositions()) {
       const tick = c.engine.lastTick(p.symbol);
       const instrument = c.engine.instrument(p.symbol);
