@@ -1,16 +1,28 @@
 import { createPaperVenue, type PaperVenue } from '../adapters/venues/paper/paper-venue.ts';
 import type { CandleInterval } from '../domain/candles.ts';
+import { AlertTriggeredV1 } from '../domain/events/catalog.ts';
+import type { Envelope } from '../domain/events/envelope.ts';
 import { defineInstrument, type Instrument } from '../domain/instrument.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
+import { EventFactory } from '../engine/event-factory.ts';
 import type { EventSink } from '../engine/event-sink.ts';
+import { ExecutionService } from '../engine/execution/execution-service.ts';
+import { FeedWatchdog } from '../engine/feed-watchdog.ts';
+import { Monitor } from '../engine/monitor.ts';
+import { HoldPolicy, RulesPolicy } from '../engine/policies/rules-policy.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
+import type { Tick } from '../ports/market-data.ts';
+import { resolveProfiles } from './config/profiles.ts';
 import type { WardenConfig } from './config/schema.ts';
 
 /** Everything one engine instance is made of; built only here (the composition root). */
 export interface Composition {
   readonly engine: Engine;
   readonly venue: PaperVenue;
+  readonly monitor: Monitor;
+  readonly execution: ExecutionService;
+  readonly watchdog: FeedWatchdog | undefined;
   readonly instruments: readonly Instrument[];
 }
 
@@ -50,10 +62,11 @@ export function compose(
   config: WardenConfig,
   deps: { clock: Clock; ids: IdGenerator; sink: EventSink; candleIntervals?: readonly CandleInterval[] },
 ): Composition {
+  const { clock, ids } = deps;
   const instruments = instrumentsOf(config);
   const venue = createPaperVenue({
-    clock: deps.clock,
-    ids: deps.ids,
+    clock,
+    ids,
     instruments,
     accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
     slippageBps: config.venue.slippageBps,
@@ -61,16 +74,81 @@ export function compose(
     leverage: config.venue.leverage,
     ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
   });
+  // Every event goes to the output first, then to the monitor, which follows the positions.
+  let monitor: Monitor | undefined;
+  const emit = (envelope: Envelope) => {
+    deps.sink.emit(envelope);
+    monitor?.observe(envelope);
+  };
   const engine = new Engine({
-    clock: deps.clock,
-    ids: deps.ids,
+    clock,
+    ids,
     venue,
     instruments,
     accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
-    sink: deps.sink,
+    sink: { emit },
     candleIntervals: deps.candleIntervals ?? config.engine.candleIntervals,
   });
-  return { engine, venue, instruments };
+  const events = new EventFactory(clock, ids);
+  const execution = new ExecutionService({
+    clock,
+    engine,
+    events,
+    emit,
+    onReleased: (positionId) => monitor?.release(positionId),
+  });
+  const profiles = resolveProfiles(config.profiles);
+  monitor = new Monitor({
+    clock,
+    events,
+    emit,
+    engine,
+    execution,
+    profiles,
+    policies: { rules: new RulesPolicy(), hold: new HoldPolicy() },
+  });
+  const staleMs = config.engine.staleFeedSeconds * 1000;
+  const watchdog =
+    staleMs > 0
+      ? new FeedWatchdog({
+          clock,
+          staleMs,
+          watched: () => new Set(engine.openPositions().map((p) => p.symbol)),
+          onStale: (symbol, last) =>
+            emit(
+              events.create(AlertTriggeredV1, symbol, {
+                code: 'FEED_STALE',
+                severity: 'critical',
+                symbol,
+                message: `no tick for ${symbol} in ${config.engine.staleFeedSeconds} s while positions are open`,
+                details: { lastTickAt: last === undefined ? null : new Date(last).toISOString() },
+              }),
+            ),
+          onRecovered: (symbol, silentMs) =>
+            emit(
+              events.create(AlertTriggeredV1, symbol, {
+                code: 'FEED_RECOVERED',
+                severity: 'info',
+                symbol,
+                message: `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
+                details: { silentMs },
+              }),
+            ),
+        })
+      : undefined;
+  return { engine, venue, monitor, execution, watchdog, instruments };
+}
+
+/**
+ * Feeds one validated tick through the composition: the paper venue matches first (so an exit
+ * placed on this tick fills at this tick's price), then the engine marks and aggregates, then the
+ * monitor evaluates the triggers. `low`/`high` are set for a conflated tick.
+ */
+export function processTick(c: Composition, tick: Tick, low?: number, high?: number): void {
+  c.venue.onTick(tick);
+  c.engine.onTick(tick);
+  c.monitor.onTick(tick, low, high);
+  c.watchdog?.onTick(tick.symbol, tick.ts);
 }
 
 /** Starts the engine on its initial positions and tells the paper venue about them too. */
@@ -86,4 +164,5 @@ export function startWithInitialPositions(c: Composition, config: WardenConfig, 
     });
   }
   c.engine.start(initial);
+  c.watchdog?.start();
 }

@@ -8,7 +8,7 @@ import { Decimal, moneyString } from '../domain/money.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
-import { compose, startWithInitialPositions } from './compose.ts';
+import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { JsonlSink } from './jsonl-sink.ts';
 
@@ -118,12 +118,18 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         }
       }
       clock.advanceTo(tick.ts);
-      c.venue.onTick(tick);
-      c.engine.onTick(tick);
+      processTick(c, tick);
+      // Decisions are async (a policy may call out); settle them before the next tick so that
+      // every run applies them at the same point.
+      const settling = c.monitor.settled();
+      if (settling !== undefined) await settling;
       if (jsonl.full) await jsonl.flush();
     }
     await Promise.all(pending);
+    await c.execution.idle();
   } finally {
+    c.execution.stop();
+    c.watchdog?.stop();
     c.engine.stop();
     await jsonl.flush();
   }

@@ -22,6 +22,7 @@ import {
   OrderRejectedV1,
   PositionClosedV1,
   PositionIncreasedV1,
+  PositionModifiedV1,
   PositionOpenedV1,
   PositionReducedV1,
 } from '../domain/events/catalog.ts';
@@ -46,6 +47,8 @@ export interface OrderMeta {
   /** For entries: stop, target, profile and thesis of the position the order opens. */
   readonly open?: OpenAttributes;
   readonly cause?: Cause;
+  /** For exits: the other conditions that fired with the one that won, put on `Trading.Position.Closed.v1`. */
+  readonly conflictingTriggers?: readonly string[];
 }
 
 interface TrackedOrder {
@@ -91,6 +94,7 @@ export class Engine {
   private readonly smallestIntervalMs: number;
   private cancelCandleTimer: (() => void) | undefined;
   private readonly unsubscribe: () => void;
+  private readonly appliedListeners = new Set<(report: ExecutionReport) => void>();
 
   constructor(private readonly options: EngineOptions) {
     this.events = new EventFactory(options.clock, options.ids);
@@ -143,6 +147,54 @@ export class Engine {
 
   instrument(symbol: string): Instrument | undefined {
     return this.instruments.get(symbol);
+  }
+
+  /** The open position with this id, if any. */
+  positionById(id: string): Position | undefined {
+    for (const account of this.accounts.values()) {
+      for (const p of account.positions.values()) if (p.id === id) return p;
+    }
+    return undefined;
+  }
+
+  /**
+   * Changes a position's stop or target (`undefined` leaves a field alone, `null` removes it) and
+   * emits `Trading.Position.Modified.v1`. Returns false when the position is not open or nothing
+   * changed. Guardrails (a stop only tightens) belong to the caller that proposes the change.
+   */
+  modifyPosition(
+    positionId: string,
+    changes: { readonly stopPrice?: number | null; readonly targetPrice?: number | null },
+    source: 'AGENT' | 'USER' | 'RULE' | 'VENUE',
+    cause: Cause = {},
+    reasoning?: string,
+  ): boolean {
+    const position = this.positionById(positionId);
+    if (position === undefined) return false;
+    const next: { -readonly [K in keyof Position]: Position[K] } = { ...position };
+    const data: Record<string, unknown> = { ...ref(position) };
+    let changed = false;
+    for (const field of ['stopPrice', 'targetPrice'] as const) {
+      const value = changes[field];
+      if (
+        value === undefined ||
+        value === position[field] ||
+        (value === null && position[field] === undefined)
+      )
+        continue;
+      changed = true;
+      data[field] = value;
+      data[field === 'stopPrice' ? 'previousStopPrice' : 'previousTargetPrice'] = position[field] ?? null;
+      if (value === null) delete next[field];
+      else next[field] = value;
+    }
+    if (!changed) return false;
+    next.updatedAt = this.options.clock.now();
+    this.accounts.set(position.accountId, withPosition(this.requireAccount(position.accountId), next));
+    data.source = source;
+    if (reasoning !== undefined) data.reasoning = reasoning;
+    this.emit(this.events.create(PositionModifiedV1, position.accountId, data as never, cause));
+    return true;
   }
 
   /** Configured symbols, in configuration order. */
@@ -218,6 +270,27 @@ export class Engine {
     }
   }
 
+  /**
+   * Cancels an open order through the venue; the venue's cancel report reaches `onExecution`,
+   * which emits `Trading.Order.Cancelled.v1`. Venue errors are rethrown for the caller's retry
+   * policy (cancelling a finished order resolves with it unchanged).
+   */
+  async cancelOrder(accountId: string, clientOrderId: string): Promise<Order> {
+    this.requireAccount(accountId);
+    return await this.options.venue.cancelOrder(accountId, clientOrderId);
+  }
+
+  /**
+   * Registers a listener for execution reports, called after the engine applied a report and
+   * emitted its events (so account state already reflects a fill). Returns an unsubscribe function.
+   */
+  onExecutionApplied(listener: (report: ExecutionReport) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => {
+      this.appliedListeners.delete(listener);
+    };
+  }
+
   /** Applies a fill, a cancel or a late rejection reported by the venue. */
   onExecution(report: ExecutionReport): void {
     const tracked = this.orders.get(orderKey(report.order.accountId, report.order.clientOrderId));
@@ -260,6 +333,7 @@ export class Engine {
         );
         break;
     }
+    for (const listener of [...this.appliedListeners]) listener(report);
   }
 
   private onFill(fill: Fill, order: Order, meta: OrderMeta, cause: Cause): void {
@@ -352,6 +426,9 @@ export class Engine {
               realizedPnl: moneyString(p.realizedPnl),
               openedAt: isoTime(p.openedAt),
               clientOrderId: fill.clientOrderId,
+              ...(meta.conflictingTriggers !== undefined && meta.conflictingTriggers.length > 0
+                ? { conflictingTriggers: [...meta.conflictingTriggers] }
+                : {}),
             },
             cause,
           ),

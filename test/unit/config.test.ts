@@ -96,10 +96,16 @@ describe('valid configurations', () => {
   it('applies every default to a minimal file', async () => {
     const config = await loadConfig(`${FIXTURES}/minimal.yaml`, { env: {} });
     expect(config).toEqual({
-      engine: { seed: 42, partitions: 8, candleIntervals: ['1m', '5m', '15m', '1h', '4h', '1d'] },
+      engine: {
+        seed: 42,
+        partitions: 8,
+        candleIntervals: ['1m', '5m', '15m', '1h', '4h', '1d'],
+        staleFeedSeconds: 120,
+      },
       accounts: [{ id: 'acc-1', balance: '10000', currency: 'USD' }],
       instruments: [{ symbol: 'ES', tickSize: 0.25, lotSize: 1, multiplier: 1, currency: 'USD' }],
       positions: [],
+      profiles: {},
       orders: [],
       venue: { type: 'paper', slippageBps: 0, feeBps: 0, leverage: 1 },
       feed: undefined,
@@ -162,15 +168,17 @@ describe('valid configurations', () => {
 
   it('loads examples/basic.yaml', async () => {
     const config = await loadConfig('examples/basic.yaml', { env: {} });
-    expect(config.accounts.map((a) => a.id)).toEqual(['acc-1', 'acc-2']);
+    expect(config.accounts.map((a) => a.id)).toEqual(['acc-1', 'acc-2', 'acc-3']);
     expect(config.instruments.map((i) => i.symbol)).toEqual(['BTC-USD', 'ES']);
     expect(config.positions.map((p) => [p.id, p.side])).toEqual([
       ['pos-1', 'long'],
       ['pos-2', 'short'],
       ['pos-3', 'long'],
+      ['pos-4', 'short'],
     ]);
     expect(config.positions.every((p) => p.openedAt === Date.UTC(2026, 0, 5, 14))).toBe(true);
-    expect(config.positions.every((p) => p.stopPrice !== undefined && p.targetPrice !== undefined)).toBe(
+    expect(Object.keys(config.profiles)).toEqual(['futures', 'trend']);
+    expect(config.positions.every((p) => p.stopPrice !== undefined && (p.targetPrice !== undefined || p.profile === 'trend'))).toBe(
       true,
     );
     expect(config.orders).toHaveLength(2);
@@ -211,7 +219,7 @@ describe('schema problems', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problems(variant([['engine', 'workers'], 4]))).toEqual([
-      'engine.workers: unknown key (expected one of: seed, partitions, candleIntervals)',
+      'engine.workers: unknown key (expected one of: seed, partitions, candleIntervals, staleFeedSeconds)',
     ]);
   });
 
@@ -319,7 +327,7 @@ describe('relations between values', () => {
           [['orders', 0, 'symbol'], 'ETH-USD'],
           [['feed'], { symbols: [{ symbol: 'CL', startPrice: 70 }] }],
           [['demo'], { account: 'acc-0' }],
-          [['profiles'], { swing: { trailing: true } }],
+          [['profiles'], { swing: { policy: 'hold' } }],
         ),
       ),
     ).toEqual([
@@ -333,10 +341,45 @@ describe('relations between values', () => {
     ]);
   });
 
-  it('accepts any profile name until profiles are defined, and "default" always', () => {
-    expect(() => parseConfig(variant([['positions', 0, 'profile'], 'scalper']), { env: {} })).not.toThrow();
+  it('accepts "default" without a profiles section, and no other undefined profile', () => {
+    expect(() => parseConfig(variant([['positions', 0, 'profile'], 'default']), { env: {} })).not.toThrow();
+    expect(problems(variant([['positions', 0, 'profile'], 'scalper']))).toEqual([
+      'positions[0].profile: unknown profile "scalper" (known: default)',
+    ]);
     const text = variant([['positions', 0, 'profile'], 'default'], [['profiles'], { swing: {} }]);
     expect(parseConfig(text, { env: {} }).profiles).toEqual({ swing: {} });
+  });
+
+  it('checks profile settings and names the path of a bad one', () => {
+    expect(
+      problems(
+        variant([
+          ['profiles'],
+          {
+            swing: {
+              stopApproach: { enterPct: 3, rearmPct: 2 },
+              milestones: [10, 5],
+              trailingStop: { distancePct: -1 },
+              exits: {
+                partialExits: {
+                  stages: [
+                    { pct: 15, fraction: 0.8 },
+                    { pct: 25, fraction: 0.5 },
+                  ],
+                },
+              },
+              polciy: 'hold',
+            },
+          },
+        ]),
+      ),
+    ).toEqual([
+      'profiles.swing.stopApproach: rearmPct must be at least enterPct (the re-arm distance lies outside the zone)',
+      'profiles.swing.milestones: must be ascending without repeats',
+      'profiles.swing.trailingStop.distancePct: must be greater than 0',
+      'profiles.swing.exits.partialExits.stages: fractions must add up to at most 1',
+      'profiles.swing.polciy: unknown key; did you mean "policy"?',
+    ]);
   });
 
   it('refuses a second position of one account in one symbol', () => {

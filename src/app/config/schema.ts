@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CANDLE_INTERVALS } from '../../domain/candles.ts';
 import { isLotMultiple } from '../../domain/instrument.ts';
 import { dec, moneyString } from '../../domain/money.ts';
+import { profileSchema } from './profiles.ts';
 
 /**
  * The shape of a Warden configuration file (see examples/README.md for every field).
@@ -61,6 +62,8 @@ const engineSchema = z.strictObject({
   partitions: z.number().int().min(1).max(4096).default(8),
   /** Candle intervals aggregated from ticks, each emitting `Market.Candle.Closed.v1`. */
   candleIntervals: z.array(z.enum(CANDLE_INTERVALS)).default(['1m', '5m', '15m', '1h', '4h', '1d']),
+  /** Alert when a symbol with open positions has had no tick for this long; 0 switches it off. */
+  staleFeedSeconds: z.number().nonnegative().default(120),
 });
 
 const accountSchema = z.strictObject({
@@ -117,6 +120,8 @@ const orderSchema = z.strictObject({
     .strictObject({
       stopPrice: positive().optional(),
       targetPrice: positive().optional(),
+      /** Monitoring profile of the position the order opens. */
+      profile: name('profile name').optional(),
     })
     .optional(),
 });
@@ -162,8 +167,8 @@ const loggingSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
-/** Monitoring profiles: named objects whose content a later schema will define. */
-const profilesSchema = z.record(z.string(), z.looseObject({}));
+/** Monitoring profiles by name (see profiles.ts); `default` applies to positions that name none. */
+const profilesSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a plain name'), profileSchema);
 
 export const wardenConfigSchema = z
   .strictObject({
@@ -172,7 +177,7 @@ export const wardenConfigSchema = z
     instruments: z.array(instrumentSchema).min(1),
     positions: optionalList(positionSchema),
     orders: optionalList(orderSchema),
-    profiles: profilesSchema.optional(),
+    profiles: profilesSchema.default({}),
     venue: venueSchema.prefault({}),
     feed: feedSchema.optional(),
     demo: demoSchema.prefault({ enabled: false }),
@@ -398,8 +403,9 @@ export function checkRelations(raw: Raw, env: EnvPaths): Problem[] {
   }
 
   const profiles = new Names(env);
-  if (isRecord(raw.profiles))
-    for (const key of ['default', ...Object.keys(raw.profiles)]) profiles.first.set(key, []);
+  // `default` always exists (the built-in defaults); other names must be defined under `profiles`.
+  for (const key of ['default', ...(isRecord(raw.profiles) ? Object.keys(raw.profiles) : [])])
+    profiles.first.set(key, []);
 
   const lotProblem = (path: Path, quantity: unknown, symbol: unknown): Problem | undefined => {
     const q = pos(quantity);
@@ -472,6 +478,9 @@ export function checkRelations(raw: Raw, env: EnvPaths): Problem[] {
     add(symbols.reference(at('symbol'), o.symbol, 'symbol'));
     add(lotProblem(at('quantity'), o.quantity, o.symbol));
     add(clientOrderIds.declare(at('clientOrderId'), o.clientOrderId, 'clientOrderId'));
+    if (isRecord(o.protect) && o.protect.profile !== undefined) {
+      add(profiles.reference(at('protect', 'profile'), o.protect.profile, 'profile'));
+    }
     for (const problem of orderPriceProblems(o, at)) add(problem);
   }
 

@@ -118,7 +118,11 @@ export const PositionModifiedV1 = def(
     targetPrice: positiveSchema.nullable().optional(),
     previousStopPrice: positiveSchema.nullable().optional(),
     previousTargetPrice: positiveSchema.nullable().optional(),
+    /** The trailing stop, when a trailing stop moved (it sits beside the hard stop, never replaces it). */
+    trailingStopPrice: positiveSchema.optional(),
+    peakPrice: positiveSchema.optional(),
     source: z.enum(['TRAILING_STOP', 'AGENT', 'USER', 'RULE', 'VENUE']),
+    reasoning: z.string().optional(),
   }),
 );
 
@@ -372,6 +376,17 @@ export const DecisionMadeV1 = def(
   }),
 );
 
+export const LowEventsSummarizedV1 = def(
+  'Position.LowEvents.Summarized.v1',
+  'LOW events of an account since the last summary, counted by type, once per candle of the summary interval.',
+  z.strictObject({
+    accountId: z.string().min(1),
+    interval: z.string(),
+    counts: z.record(z.string(), z.number().int().positive()),
+  }),
+  'LOW',
+);
+
 export const CandleClosedV1 = def(
   'Market.Candle.Closed.v1',
   'A candle of an interval closed for a symbol.',
@@ -417,6 +432,7 @@ export const CATALOG: readonly EventDefinition[] = [
   CircuitBreakerTrippedV1,
   AlertTriggeredV1,
   DecisionMadeV1,
+  LowEventsSummarizedV1,
   CandleClosedV1,
 ];
 

@@ -1,0 +1,3 @@
+import { triggersScenario } from './triggers.ts';
+
+console.log(JSON.stringify(await triggersScenario()));

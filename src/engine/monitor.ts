@@ -1,0 +1,463 @@
+import { DecisionMadeV1, LowEventsSummarizedV1, PositionModifiedV1 } from '../domain/events/catalog.ts';
+import type { Envelope } from '../domain/events/envelope.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import { type MonitorProfile, ONCE_TAG, thresholdsOf } from '../domain/monitoring/profile.ts';
+import { TriggerIndex } from '../domain/monitoring/trigger-index.ts';
+import type { FiredTrigger, TriggerKind } from '../domain/monitoring/types.ts';
+import { type Position, pnlPercent } from '../domain/position.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Decision, DecisionPolicy } from '../ports/decision-policy.ts';
+import type { Tick } from '../ports/market-data.ts';
+import { CandleWatch, candleOf } from './candle-watch.ts';
+import type { Engine } from './engine.ts';
+import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
+import type { ExitCondition } from './execution/exit-table.ts';
+import { timeDecayEvent, triggerEvent } from './monitor-events.ts';
+
+/**
+ * Guardrails every decision passes, whatever its source: a stop only tightens and stays on the
+ * protective side of the price; a target lies beyond the price in the position's favour; a
+ * reduction is a fraction in (0, 1). A decision that breaks one becomes HOLD, saying why.
+ */
+export function guard(decision: Decision, position: Position, price: number): Decision {
+  const long = position.side === 'long';
+  const refuse = (why: string): Decision => ({
+    action: 'HOLD',
+    confidence: decision.confidence,
+    reasoning: `${decision.action} refused by guardrail: ${why}. Proposed: ${decision.reasoning}`,
+  });
+  switch (decision.action) {
+    case 'ADJUST_STOP': {
+      const stop = decision.details?.newStopPrice;
+      if (stop === undefined || !(stop > 0)) return refuse('no valid new stop price');
+      const current = position.stopPrice;
+      if (current !== undefined && (long ? stop <= current : stop >= current)) {
+        return refuse(`stop ${stop} would not tighten the current stop ${current}`);
+      }
+      if (long ? stop >= price : stop <= price)
+        return refuse(`stop ${stop} is on the wrong side of the price ${price}`);
+      return decision;
+    }
+    case 'ADJUST_TARGET': {
+      const target = decision.details?.newTargetPrice;
+      if (target === undefined || !(target > 0)) return refuse('no valid new target price');
+      if (long ? target <= price : target >= price)
+        return refuse(`target ${target} is not beyond the price ${price}`);
+      return decision;
+    }
+    case 'REDUCE': {
+      const f = decision.details?.reduceFraction;
+      if (f === undefined || !(f > 0 && f < 1)) return refuse('reduceFraction must be between 0 and 1');
+      return decision;
+    }
+    default:
+      return decision;
+  }
+}
+
+/** What the monitor needs from the execution service. */
+export interface ExitExecutor {
+  /** Starts an exit; false when one is already working for the position. */
+  exit(request: {
+    readonly position: Position;
+    readonly quantity?: number;
+    readonly condition: ExitCondition;
+    readonly conflicting?: readonly string[];
+    readonly cause?: Cause;
+  }): boolean;
+  isExiting(positionId: string): boolean;
+}
+
+export interface MonitorOptions {
+  readonly clock: Clock;
+  readonly events: EventFactory;
+  readonly emit: (envelope: Envelope) => void;
+  readonly engine: Engine;
+  readonly execution: ExitExecutor;
+  readonly profiles: ReadonlyMap<string, MonitorProfile>;
+  readonly policies: Readonly<Record<MonitorProfile['policy'], DecisionPolicy>>;
+  /** LOW events are counted and summarised per account at each close of this candle interval. */
+  readonly lowSummaryInterval?: string;
+}
+
+/** Which index a position is watched in: by the price its profile watches. */
+type Feed = 'last' | 'mid' | 'bid' | 'ask';
+
+interface Watched {
+  readonly feed: Feed;
+  readonly profile: MonitorProfile;
+  /** Quantity when the position opened, for staged partial exits. */
+  readonly initialQuantity: number;
+  cancelDecay?: () => void;
+}
+
+const HIT_CONDITION: Partial<Record<TriggerKind, ExitCondition>> = {
+  STOP_HIT: 'stop_loss',
+  LOSS_NO_STOP: 'stop_loss',
+  TARGET_HIT: 'take_profit',
+  TRAILING_HIT: 'trailing_stop',
+};
+
+const KIND_NAME: Record<TriggerKind, string> = {
+  STOP_HIT: 'stop_loss',
+  LOSS_NO_STOP: 'stop_loss',
+  TARGET_HIT: 'take_profit',
+  TRAILING_HIT: 'trailing_stop',
+  STOP_APPROACHING: 'stop_approaching',
+  TARGET_APPROACHING: 'target_approaching',
+  ONCE_LEVEL: 'once_level',
+  TRAILING_ACTIVATED: 'trailing_activated',
+  TRAILING_MOVED: 'trailing_moved',
+};
+
+/**
+ * Watches every open position on every tick: keeps the trigger indexes in step with the
+ * positions (from the engine's position events), turns fired triggers into events, and routes
+ * them by urgency — CRITICAL hits straight to the execution service (no awaiting anything but the
+ * venue call), HIGH and MEDIUM events to the profile's decision policy, LOW events to a per-candle
+ * summary. Exit conditions a profile switched on (trailing stop, profit target, partial exits)
+ * act whatever the policy; `policy: hold` only silences the soft decisions.
+ */
+export class Monitor {
+  private readonly indexes: Record<Feed, TriggerIndex> = {
+    last: new TriggerIndex(),
+    mid: new TriggerIndex(),
+    bid: new TriggerIndex(),
+    ask: new TriggerIndex(),
+  };
+  private readonly watched = new Map<string, Watched>();
+  private readonly fired: FiredTrigger[] = [];
+  private readonly lowCounts = new Map<string, Map<string, number>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly candles: CandleWatch;
+
+  constructor(private readonly options: MonitorOptions) {
+    this.candles = new CandleWatch({
+      events: options.events,
+      emit: options.emit,
+      positionById: (id) => this.positionById(id),
+      instrument: (symbol) => options.engine.instrument(symbol),
+      route: (event, position, instrument, profile, price) =>
+        this.route(event, position, instrument, profile, price),
+      countLow: (accountId, type) => this.countLow(accountId, type),
+      defaultProfile: options.profiles.get('default')!,
+    });
+  }
+
+  /** Reads the engine's position events (call for every event the engine emits, in order). */
+  observe(envelope: Envelope): void {
+    const d = envelope.data;
+    switch (envelope.type) {
+      case 'Trading.Position.Opened.v1':
+        this.watch(this.position(String(d.accountId), String(d.symbol)));
+        break;
+      case 'Trading.Position.Increased.v1': {
+        const w = this.watched.get(String(d.positionId));
+        if (w !== undefined) this.indexes[w.feed].setEntry(String(d.positionId), Number(d.entryPrice));
+        break;
+      }
+      case 'Trading.Position.Modified.v1': {
+        const w = this.watched.get(String(d.positionId));
+        if (w === undefined || d.source === 'TRAILING_STOP') break;
+        const id = String(d.positionId);
+        if ('stopPrice' in d) this.indexes[w.feed].setStop(id, (d.stopPrice as number | null) ?? undefined);
+        if ('targetPrice' in d)
+          this.indexes[w.feed].setTarget(id, (d.targetPrice as number | null) ?? undefined);
+        break;
+      }
+      case 'Trading.Position.Closed.v1':
+        this.unwatch(String(d.positionId));
+        break;
+      case 'Market.Candle.Closed.v1':
+        this.candles.onCandle(candleOf(d));
+        if (d.interval === (this.options.lowSummaryInterval ?? '15m')) this.summariseLow(String(d.interval));
+        break;
+    }
+  }
+
+  /** Evaluates a tick (after the engine applied it). `low`/`high` are set for a conflated tick. */
+  onTick(tick: Tick, low?: number, high?: number): void {
+    const out = this.fired;
+    out.length = 0;
+    this.indexes.last.onTick(tick.symbol, tick.price, out, low, high);
+    if (tick.bid !== undefined && tick.ask !== undefined) {
+      this.indexes.mid.onTick(tick.symbol, (tick.bid + tick.ask) / 2, out);
+      this.indexes.bid.onTick(tick.symbol, tick.bid, out);
+      this.indexes.ask.onTick(tick.symbol, tick.ask, out);
+    } else {
+      this.indexes.mid.onTick(tick.symbol, tick.price, out, low, high);
+      this.indexes.bid.onTick(tick.symbol, tick.price, out, low, high);
+      this.indexes.ask.onTick(tick.symbol, tick.price, out, low, high);
+    }
+    for (let i = 0; i < out.length; i++) this.onFired(out[i]!);
+  }
+
+  /** Resolves once every decision started so far has been applied (replays await it per tick). */
+  settled(): Promise<void> | undefined {
+    return this.inFlight.size === 0 ? undefined : Promise.all(this.inFlight).then(() => undefined);
+  }
+
+  /** Re-arms a position whose exit was given up, so it stays watched. */
+  release(positionId: string): void {
+    const w = this.watched.get(positionId);
+    if (w !== undefined) this.indexes[w.feed].resume(positionId);
+  }
+
+  isWatched(positionId: string): boolean {
+    return this.watched.has(positionId);
+  }
+
+  /** Trigger memory of a watched position (for snapshots and tests). */
+  memory(positionId: string) {
+    const w = this.watched.get(positionId);
+    return w === undefined ? undefined : this.indexes[w.feed].memory(positionId);
+  }
+
+  private watch(position: Position | undefined): void {
+    if (position === undefined || this.watched.has(position.id)) return;
+    const profile = this.profileOf(position);
+    const feed: Feed =
+      profile.price === 'mid'
+        ? 'mid'
+        : profile.price === 'bidask'
+          ? position.side === 'long'
+            ? 'bid'
+            : 'ask'
+          : 'last';
+    this.indexes[feed].add({
+      id: position.id,
+      symbol: position.symbol,
+      side: position.side,
+      entryPrice: position.entryPrice,
+      ...(position.stopPrice !== undefined ? { stopPrice: position.stopPrice } : {}),
+      ...(position.targetPrice !== undefined ? { targetPrice: position.targetPrice } : {}),
+      thresholds: thresholdsOf(profile),
+    });
+    const w: Watched = { feed, profile, initialQuantity: position.quantity };
+    this.watched.set(position.id, w);
+    this.candles.add(position, profile);
+    // Time decay: strictly longer than the limit, so the timer is due one millisecond after it.
+    const due = position.openedAt + profile.timeDecayHours * 3_600_000 + 1;
+    w.cancelDecay = this.options.clock.schedule(due, () =>
+      this.onTimeDecay(position.accountId, position.symbol, position.id),
+    );
+  }
+
+  private unwatch(positionId: string): void {
+    const w = this.watched.get(positionId);
+    if (w === undefined) return;
+    w.cancelDecay?.();
+    this.indexes[w.feed].remove(positionId);
+    this.watched.delete(positionId);
+    this.candles.remove(positionId);
+  }
+
+  private onFired(fired: FiredTrigger): void {
+    const w = this.watched.get(fired.positionId);
+    const position = w && this.positionById(fired.positionId);
+    if (w === undefined || position === undefined) return;
+    const instrument = this.options.engine.instrument(position.symbol)!;
+    if (fired.kind === 'TRAILING_ACTIVATED' || fired.kind === 'TRAILING_MOVED') {
+      this.emitTrailingMove(position, fired);
+      return;
+    }
+    const event = triggerEvent(this.options.events, fired, position, instrument, w.profile);
+    if (event !== undefined) this.options.emit(event);
+    const cause = event !== undefined ? causedBy(event) : {};
+    const hit = HIT_CONDITION[fired.kind];
+    if (hit !== undefined) {
+      if (fired.kind === 'TARGET_HIT' && !w.profile.exits.takeProfit.enabled)
+        return this.release(position.id);
+      if (fired.kind !== 'TRAILING_HIT' && fired.kind !== 'TARGET_HIT' && !w.profile.exits.stopLoss.enabled) {
+        return this.release(position.id);
+      }
+      const conflicting = (fired.conflicting ?? []).map((k) => KIND_NAME[k]);
+      // CRITICAL: no awaiting anything but the venue call inside the execution service.
+      this.options.execution.exit({ position, condition: hit, conflicting, cause });
+      return;
+    }
+    if (fired.kind === 'ONCE_LEVEL' && fired.tag !== ONCE_TAG.milestone) {
+      this.onExitStage(position, w, fired.tag!, cause);
+      return;
+    }
+    if (event !== undefined) this.route(event, position, instrument, w.profile, fired.price);
+  }
+
+  private onExitStage(position: Position, w: Watched, tag: string, cause: Cause): void {
+    if (tag === ONCE_TAG.profitTarget) {
+      this.options.execution.exit({ position, condition: 'profit_target', cause });
+      return;
+    }
+    const stage = Number(tag.slice(tag.indexOf(':') + 1));
+    const fraction = w.profile.exits.partialExits.stages[stage]?.fraction ?? 0;
+    const quantity = Math.min(position.quantity, w.initialQuantity * fraction);
+    if (quantity > 0)
+      this.options.execution.exit({ position, quantity, condition: 'partial_exit_target', cause });
+  }
+
+  /** HIGH and MEDIUM go to the policy; LOW is counted for the per-candle summary. */
+  private route(
+    event: Envelope,
+    position: Position,
+    instrument: Instrument,
+    profile: MonitorProfile,
+    price: number,
+  ): void {
+    if (event.urgency === 'LOW') {
+      const counts = this.lowCounts.get(position.accountId) ?? new Map<string, number>();
+      counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+      this.lowCounts.set(position.accountId, counts);
+      return;
+    }
+    if (event.urgency !== 'HIGH' && event.urgency !== 'MEDIUM') return;
+    const policy = this.options.policies[profile.policy];
+    const started = this.options.clock.now();
+    const task = policy
+      .decide({
+        event,
+        position,
+        instrument,
+        profile,
+        price,
+        pnlPct: pnlPercent(position, price),
+        now: started,
+      })
+      .catch(
+        (error: unknown): Decision => ({
+          action: 'HOLD',
+          confidence: 0,
+          reasoning: `policy failed: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      )
+      .then((decision) => this.apply(decision, event, position.id, policy.name, started))
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  private apply(
+    proposed: Decision,
+    event: Envelope,
+    positionId: string,
+    policy: string,
+    started: number,
+  ): void {
+    const position = this.positionById(positionId);
+    if (position === undefined) return;
+    // Judged against the position as it is now: another decision may have moved the stop since.
+    const price = this.options.engine.lastTick(position.symbol)?.price ?? position.entryPrice;
+    const decision = guard(proposed, position, price);
+    const made = this.options.events.create(
+      DecisionMadeV1,
+      position.accountId,
+      {
+        positionId: position.id,
+        accountId: position.accountId,
+        symbol: position.symbol,
+        side: position.side,
+        policy,
+        trigger: event.type,
+        action: decision.action,
+        confidence: decision.confidence,
+        reasoning: decision.reasoning,
+        ...(decision.details !== undefined ? { details: { ...decision.details } } : {}),
+        latencyMs: this.options.clock.now() - started,
+      },
+      causedBy(event),
+    );
+    this.options.emit(made);
+    const cause = causedBy(made);
+    switch (decision.action) {
+      case 'CLOSE':
+        this.options.execution.exit({ position, condition: 'agent', cause });
+        break;
+      case 'REDUCE': {
+        const fraction = decision.details?.reduceFraction ?? 0;
+        if (fraction > 0 && fraction < 1) {
+          this.options.execution.exit({
+            position,
+            quantity: position.quantity * fraction,
+            condition: 'agent',
+            cause,
+          });
+        }
+        break;
+      }
+      case 'ADJUST_STOP':
+      case 'ADJUST_TARGET':
+        this.options.engine.modifyPosition(
+          position.id,
+          decision.action === 'ADJUST_STOP'
+            ? { stopPrice: decision.details?.newStopPrice }
+            : { targetPrice: decision.details?.newTargetPrice },
+          'AGENT',
+          cause,
+          decision.reasoning,
+        );
+        break;
+      case 'HOLD':
+        break;
+    }
+  }
+
+  private onTimeDecay(accountId: string, symbol: string, positionId: string): void {
+    const w = this.watched.get(positionId);
+    const position = this.position(accountId, symbol);
+    if (w === undefined || position === undefined || position.id !== positionId) return;
+    const instrument = this.options.engine.instrument(symbol)!;
+    const price = this.options.engine.lastTick(symbol)?.price ?? position.entryPrice;
+    const event = timeDecayEvent(this.options.events, position, instrument, price, this.options.clock.now());
+    this.options.emit(event);
+    this.route(event, position, instrument, w.profile, price);
+  }
+
+  private emitTrailingMove(position: Position, fired: FiredTrigger): void {
+    this.options.emit(
+      this.options.events.create(PositionModifiedV1, position.accountId, {
+        positionId: position.id,
+        accountId: position.accountId,
+        symbol: position.symbol,
+        side: position.side,
+        trailingStopPrice: fired.trailingStop!,
+        peakPrice: fired.peak!,
+        source: 'TRAILING_STOP',
+        reasoning:
+          fired.kind === 'TRAILING_ACTIVATED'
+            ? 'trailing stop activated'
+            : 'trailing stop moved with the peak',
+      }),
+    );
+  }
+
+  private summariseLow(interval: string): void {
+    for (const [accountId, counts] of this.lowCounts) {
+      if (counts.size === 0) continue;
+      this.options.emit(
+        this.options.events.create(LowEventsSummarizedV1, accountId, {
+          accountId,
+          interval,
+          counts: Object.fromEntries(counts),
+        }),
+      );
+    }
+    this.lowCounts.clear();
+  }
+
+  /** Counts a LOW event raised elsewhere (volatility and correlation signals). */
+  countLow(accountId: string, type: string): void {
+    const counts = this.lowCounts.get(accountId) ?? new Map<string, number>();
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+    this.lowCounts.set(accountId, counts);
+  }
+
+  private profileOf(position: Position): MonitorProfile {
+    return this.options.profiles.get(position.profile ?? 'default') ?? this.options.profiles.get('default')!;
+  }
+
+  private position(accountId: string, symbol: string): Position | undefined {
+    return this.options.engine.account(accountId)?.positions.get(symbol);
+  }
+
+  private positionById(id: string): Position | undefined {
+    return this.options.engine.positionById(id);
+  }
+}

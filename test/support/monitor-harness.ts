@@ -1,0 +1,48 @@
+import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
+import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
+import { type Composition, compose, processTick, startWithInitialPositions } from '../../src/app/compose.ts';
+import { parseConfig } from '../../src/app/config/load.ts';
+import { CollectingSink } from '../../src/engine/event-sink.ts';
+import type { Tick } from '../../src/ports/market-data.ts';
+
+export const T0 = Date.parse('2026-01-05T14:00:00.000Z');
+
+/** The whole composition (engine, paper venue, monitor, execution) on a simulated clock. */
+export interface MonitoredHarness {
+  readonly clock: SimulatedClock;
+  readonly c: Composition;
+  readonly sink: CollectingSink;
+  /** Advances the clock, feeds the tick through everything, and settles decisions and exits. */
+  tick(symbol: string, price: number, at: number, extra?: Partial<Tick>): Promise<void>;
+  types(): string[];
+}
+
+export function monitoredHarness(yaml: string): MonitoredHarness {
+  const config = parseConfig(yaml, { source: 'test', env: {} });
+  const clock = new SimulatedClock(T0);
+  const ids = createUlidGenerator({ clock, seed: 5 });
+  const sink = new CollectingSink();
+  const c = compose(config, { clock, ids, sink });
+  startWithInitialPositions(c, config, T0);
+  return {
+    clock,
+    c,
+    sink,
+    async tick(symbol, price, at, extra = {}) {
+      clock.advanceTo(at);
+      processTick(c, { ts: at, symbol, price, ...extra });
+      await c.monitor.settled();
+      await c.execution.idle();
+    },
+    types: () => sink.events.map((e) => e.type).filter((t) => t !== 'Market.Candle.Closed.v1'),
+  };
+}
+
+export const BASE = `
+engine: { seed: 1, candleIntervals: [] , staleFeedSeconds: 0 }
+accounts: [{ id: acc, balance: 1000000 }]
+instruments:
+  - { symbol: ES, tickSize: 0.25, multiplier: 50 }
+  - { symbol: BTC, tickSize: 0.01, lotSize: 0.001 }
+venue: { leverage: 20 }
+`;
