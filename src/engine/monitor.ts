@@ -12,48 +12,9 @@ import { CandleWatch, candleOf } from './candle-watch.ts';
 import type { Engine } from './engine.ts';
 import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
 import type { ExitCondition } from './execution/exit-table.ts';
+import { guard } from './guardrails.ts';
+import { MarketExits } from './market-exits.ts';
 import { timeDecayEvent, triggerEvent } from './monitor-events.ts';
-
-/**
- * Guardrails every decision passes, whatever its source: a stop only tightens and stays on the
- * protective side of the price; a target lies beyond the price in the position's favour; a
- * reduction is a fraction in (0, 1). A decision that breaks one becomes HOLD, saying why.
- */
-export function guard(decision: Decision, position: Position, price: number): Decision {
-  const long = position.side === 'long';
-  const refuse = (why: string): Decision => ({
-    action: 'HOLD',
-    confidence: decision.confidence,
-    reasoning: `${decision.action} refused by guardrail: ${why}. Proposed: ${decision.reasoning}`,
-  });
-  switch (decision.action) {
-    case 'ADJUST_STOP': {
-      const stop = decision.details?.newStopPrice;
-      if (stop === undefined || !(stop > 0)) return refuse('no valid new stop price');
-      const current = position.stopPrice;
-      if (current !== undefined && (long ? stop <= current : stop >= current)) {
-        return refuse(`stop ${stop} would not tighten the current stop ${current}`);
-      }
-      if (long ? stop >= price : stop <= price)
-        return refuse(`stop ${stop} is on the wrong side of the price ${price}`);
-      return decision;
-    }
-    case 'ADJUST_TARGET': {
-      const target = decision.details?.newTargetPrice;
-      if (target === undefined || !(target > 0)) return refuse('no valid new target price');
-      if (long ? target <= price : target >= price)
-        return refuse(`target ${target} is not beyond the price ${price}`);
-      return decision;
-    }
-    case 'REDUCE': {
-      const f = decision.details?.reduceFraction;
-      if (f === undefined || !(f > 0 && f < 1)) return refuse('reduceFraction must be between 0 and 1');
-      return decision;
-    }
-    default:
-      return decision;
-  }
-}
 
 /** What the monitor needs from the execution service. */
 export interface ExitExecutor {
@@ -85,6 +46,7 @@ type Feed = 'last' | 'mid' | 'bid' | 'ask';
 
 interface Watched {
   readonly feed: Feed;
+  readonly symbol: string;
   readonly profile: MonitorProfile;
   /** Quantity when the position opened, for staged partial exits. */
   readonly initialQuantity: number;
@@ -130,8 +92,13 @@ export class Monitor {
   private readonly lowCounts = new Map<string, Map<string, number>>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly candles: CandleWatch;
+  private readonly marketExits: MarketExits;
 
   constructor(private readonly options: MonitorOptions) {
+    this.marketExits = new MarketExits(options.clock, (positionId, condition) => {
+      const position = this.positionById(positionId);
+      if (position !== undefined) this.options.execution.exit({ position, condition });
+    });
     this.candles = new CandleWatch({
       events: options.events,
       emit: options.emit,
@@ -190,6 +157,7 @@ export class Monitor {
       this.indexes.ask.onTick(tick.symbol, tick.price, out, low, high);
     }
     for (let i = 0; i < out.length; i++) this.onFired(out[i]!);
+    this.marketExits.onTick(tick);
   }
 
   /** Resolves once every decision started so far has been applied (replays await it per tick). */
@@ -233,9 +201,10 @@ export class Monitor {
       ...(position.targetPrice !== undefined ? { targetPrice: position.targetPrice } : {}),
       thresholds: thresholdsOf(profile),
     });
-    const w: Watched = { feed, profile, initialQuantity: position.quantity };
+    const w: Watched = { feed, symbol: position.symbol, profile, initialQuantity: position.quantity };
     this.watched.set(position.id, w);
     this.candles.add(position, profile);
+    this.marketExits.add(position, this.options.engine.instrument(position.symbol)!, profile);
     // Time decay: strictly longer than the limit, so the timer is due one millisecond after it.
     const due = position.openedAt + profile.timeDecayHours * 3_600_000 + 1;
     w.cancelDecay = this.options.clock.schedule(due, () =>
@@ -250,6 +219,7 @@ export class Monitor {
     this.indexes[w.feed].remove(positionId);
     this.watched.delete(positionId);
     this.candles.remove(positionId);
+    this.marketExits.remove({ id: positionId, symbol: w.symbol });
   }
 
   private onFired(fired: FiredTrigger): void {

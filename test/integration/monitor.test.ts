@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/domain/money.ts';
 import type { Position } from '../../src/domain/position.ts';
-import { guard } from '../../src/engine/monitor.ts';
+import { guard } from '../../src/engine/guardrails.ts';
 import { BASE, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 const MIN = 60_000;
@@ -222,5 +222,36 @@ describe('guardrails', () => {
         100,
       ).action,
     ).toBe('HOLD');
+  });
+});
+
+describe('monitor: market exit conditions', () => {
+  it('exits before expiry when time_based_urgent is on, with an aggressive limit', async () => {
+    const h = monitoredHarness(`${BASE.replace('{ symbol: ES, tickSize: 0.25, multiplier: 50 }', '{ symbol: ES, tickSize: 0.25, multiplier: 50, expiry: 2026-01-05T15:00:00Z }')}
+profiles: { default: { policy: hold, exits: { timeBasedUrgent: { enabled: true, minutesBeforeExpiry: 5 } } } }
+positions:
+  - { id: p1, account: acc, symbol: ES, side: long, quantity: 1, entryPrice: 5000, stopPrice: 4000 }
+`);
+    await h.tick('ES', 5000, T0 + 1000, { bid: 5000, ask: 5000.25 });
+    h.clock.advanceTo(T0 + 55 * MIN - 1);
+    expect(h.sink.ofType('Trading.Order.Placed.v1')).toHaveLength(0);
+    await h.tick('ES', 5001, T0 + 55 * MIN, { bid: 5001, ask: 5001.25 });
+    const placed = h.sink.ofType('Trading.Order.Placed.v1');
+    expect(placed).toHaveLength(1);
+    // Aggressive sell: the best bid current when the order is sent (this tick's 5001) minus one tick.
+    expect(placed[0]!.data).toMatchObject({ type: 'limit', limitPrice: 5000.75, reason: 'EXIT_CONDITION' });
+    expect(placed[0]!.ts).toBe('2026-01-05T14:55:00.000Z');
+  });
+
+  it('exits when the spread widens past the profile threshold', async () => {
+    const h = monitoredHarness(`${BASE}
+profiles: { default: { policy: hold, exits: { liquidityDriedUp: { enabled: true, maxSpreadPct: 0.5 } } } }
+positions:
+  - { id: p1, account: acc, symbol: BTC, side: long, quantity: 1, entryPrice: 100, stopPrice: 50 }
+`);
+    await h.tick('BTC', 100, T0 + 1000, { bid: 99.8, ask: 100.2 }); // 0.4%: fine
+    expect(h.sink.ofType('Trading.Order.Placed.v1')).toHaveLength(0);
+    await h.tick('BTC', 100, T0 + 2000, { bid: 99.7, ask: 100.3 }); // 0.6%
+    expect(h.sink.ofType('Trading.Order.Placed.v1')).toHaveLength(1);
   });
 });

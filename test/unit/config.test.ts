@@ -178,9 +178,11 @@ describe('valid configurations', () => {
     ]);
     expect(config.positions.every((p) => p.openedAt === Date.UTC(2026, 0, 5, 14))).toBe(true);
     expect(Object.keys(config.profiles)).toEqual(['futures', 'trend']);
-    expect(config.positions.every((p) => p.stopPrice !== undefined && (p.targetPrice !== undefined || p.profile === 'trend'))).toBe(
-      true,
-    );
+    expect(
+      config.positions.every(
+        (p) => p.stopPrice !== undefined && (p.targetPrice !== undefined || p.profile === 'trend'),
+      ),
+    ).toBe(true);
     expect(config.orders).toHaveLength(2);
   });
 
