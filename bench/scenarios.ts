@@ -1,5 +1,7 @@
+import { latencyScenario } from './latency.ts';
 import { memoryScenario } from './memory.ts';
 import { replayScenario } from './replay.ts';
+import { stopoutScenario } from './stopout.ts';
 import { triggersScenario } from './triggers.ts';
 
 /** A benchmark scenario returns its figures; `main.ts` adds the scenario name and core count. */
@@ -9,4 +11,6 @@ export const scenarios: Record<string, Scenario> = {
   replay: replayScenario,
   triggers: triggersScenario,
   memory: memoryScenario,
+  latency: latencyScenario,
+  stopout: stopoutScenario,
 };

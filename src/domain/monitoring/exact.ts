@@ -13,7 +13,7 @@ export const Exact = Decimal.clone({ precision: 120 });
  * rounding of the inputs to binary included); only the near-ties pay for decimal arithmetic.
  */
 
-/** Relative slack of the float filter: ~10⁴ times the worst error of these few operations. */
+/** Relative slack of the float filter: over a thousand times the worst error of these few operations. */
 const FILTER_TOLERANCE = 1e-12;
 
 /** Sign of (x − y)·100 − c·z, exactly: −1, 0 or 1. */

@@ -4,6 +4,7 @@ import type { TrailingStopSettings } from './types.ts';
 /** Integers below this are exact as numbers. */
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+// Results of splitDecimal, kept here so the hot path allocates no pair.
 let partsM = 0;
 let partsE = 0;
 

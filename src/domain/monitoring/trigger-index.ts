@@ -29,7 +29,8 @@ interface SymbolBook {
  * The per-symbol trigger index (DESIGN.md "Monitoring triggers"): stop and target hits and
  * approaches, once-only PnL% levels, the no-stop loss limit and trailing stops of every watched
  * position, evaluated on a tick in O(log n + k) for n positions on the symbol and k that the tick
- * concerns. Boundaries are exact for the decimal values of the numbers.
+ * concerns. Boundaries are exact for the decimal values of the numbers. setStop, setTarget,
+ * setEntry, suspend and resume throw WARDEN_INTERNAL for an id that is not watched.
  */
 export class TriggerIndex {
   private readonly table = new WatchTable();
@@ -58,7 +59,11 @@ export class TriggerIndex {
     return this.handles.has(id);
   }
 
-  /** Starts watching a position, from `spec.memory` when given. Throws on a duplicate id. */
+  /**
+   * Starts watching a position, from `spec.memory` when given (fired keys the thresholds do not
+   * know, and a trailing state without trailing settings, are kept for memory() but do nothing).
+   * Throws WARDEN_INTERNAL on a duplicate id or a price that is not positive and finite.
+   */
   add(spec: WatchSpec): void {
     if (this.handles.has(spec.id)) {
       throw new WardenError('WARDEN_INTERNAL', `trigger index: position ${spec.id} is already watched`, {

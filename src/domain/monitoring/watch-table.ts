@@ -16,7 +16,7 @@ export const SLOTS = 4;
 
 /**
  * Every watched position as one row of typed columns, addressed by a numeric handle that is
- * reused after removal. About 90 bytes of columns a row, no object per position: the index's
+ * reused after removal. About 100 bytes of columns a row, no object per position: the index's
  * memory per position is these columns, its heap entries and its id.
  */
 export class WatchTable implements HeapPositions {

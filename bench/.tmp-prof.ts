@@ -1,3 +1,0 @@
-import { triggersScenario } from './triggers.ts';
-
-console.log(JSON.stringify(await triggersScenario()));
