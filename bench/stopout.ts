@@ -3,7 +3,7 @@ import { processTick } from '../src/app/compose.ts';
 import type { WardenConfig } from '../src/app/config/schema.ts';
 import { benchConfig, composeForBench, countingSink, flushMicrotasks, round3, START } from './support.ts';
 
-const POSITIONS = 100_000;
+const POSITIONS = Number(process.env.WARDEN_BENCH_POSITIONS ?? 100_000);
 
 /**
  * 100,000 long positions on one symbol (one per account), stops spread between 90 and 99; one

@@ -9,7 +9,8 @@ import { pnlPercent, unrealizedPnl } from '../domain/position.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
 import { DemoEdgeSource } from '../engine/demo-edge-source.ts';
 import type { EventSink } from '../engine/event-sink.ts';
-import { compose, startWithInitialPositions } from './compose.ts';
+import { TickConflator } from '../engine/tick-conflator.ts';
+import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { describeEvent } from './event-lines.ts';
 import type { Logger } from './logger.ts';
@@ -101,16 +102,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     startTime: start,
     pace: 'live',
   });
+  // Ticks go through a conflator: when the feed outruns the engine, a symbol's pending tick is
+  // replaced by the newest while keeping its low and high, so no stop crossing is lost.
+  const conflator = new TickConflator();
+  let drainScheduled = false;
   let first = true;
-  try {
-    for await (const tick of feed.ticks({ signal, onProblem: (p) => logger.warn(`feed: ${p.message}`) })) {
-      const problem = guard.check(tick);
-      if (problem !== undefined) {
-        logger.warn(`skipped tick: ${problem.message} [${problem.code}]`);
-        continue;
-      }
-      c.venue.onTick(tick);
-      c.engine.onTick(tick);
+  const drain = () => {
+    drainScheduled = false;
+    for (let t = conflator.shift(); t !== undefined; t = conflator.shift()) {
+      if (t.count > 1) processTick(c, t, t.low, t.high);
+      else processTick(c, t);
       if (first) {
         first = false;
         demo?.start();
@@ -118,8 +119,26 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         void demo?.step();
       }
     }
+  };
+  try {
+    for await (const tick of feed.ticks({ signal, onProblem: (p) => logger.warn(`feed: ${p.message}`) })) {
+      const problem = guard.check(tick);
+      if (problem !== undefined) {
+        logger.warn(`skipped tick: ${problem.message} [${problem.code}]`);
+        continue;
+      }
+      conflator.push(tick);
+      if (!drainScheduled) {
+        drainScheduled = true;
+        setImmediate(drain);
+      }
+    }
   } finally {
-    logger.info('stopping: draining events');
+    logger.info(`stopping: draining events (${conflator.conflated} tick(s) conflated under load)`);
+    drain();
+    await c.execution.idle();
+    c.execution.stop();
+    c.watchdog?.stop();
     demo?.stop();
     cancelStatus();
     c.engine.stop();

@@ -25,11 +25,61 @@ export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; 
         level: 'info',
         text: `closed ${pos} ${String(d.quantity)} @ ${String(d.exitPrice)} (${String(d.reason)}), PnL ${String(d.realizedPnl)} [${String(d.positionId)}]`,
       };
-    case 'Trading.Position.Modified.v1':
+    case 'Trading.Position.Modified.v1': {
+      if (d.source === 'TRAILING_STOP') {
+        return {
+          level: 'debug',
+          text: `trailing stop ${pos} now ${String(d.trailingStopPrice)} (peak ${String(d.peakPrice)}) [${String(d.positionId)}]`,
+        };
+      }
+      const stop =
+        d.stopPrice !== undefined ? ` stop ${String(d.previousStopPrice)} → ${String(d.stopPrice)}` : '';
+      const target =
+        d.targetPrice !== undefined
+          ? ` target ${String(d.previousTargetPrice)} → ${String(d.targetPrice)}`
+          : '';
       return {
         level: 'info',
-        text: `modified ${pos}: stop ${String(d.stopPrice)}, target ${String(d.targetPrice)} (${String(d.source)}) [${String(d.positionId)}]`,
+        text: `modified ${pos}:${stop}${target} (${String(d.source)}) [${String(d.positionId)}]`,
       };
+    }
+    case 'Position.Stop.Approaching.v1':
+      return {
+        level: 'info',
+        text: `stop approaching: ${pos} at ${String(d.price)}, stop ${String(d.stopPrice)} (${String(d.distancePct)}% away), PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Target.Approaching.v1':
+      return {
+        level: 'info',
+        text: `target approaching: ${pos} at ${String(d.price)}, target ${String(d.targetPrice)} (${String(d.distancePct)}% away) [${String(d.positionId)}]`,
+      };
+    case 'Position.StopLoss.Hit.v1':
+      return {
+        level: 'warn',
+        text: `STOP HIT: ${pos} at ${String(d.price)}, stop ${String(d.stopPrice)}; closing [${String(d.positionId)}]`,
+      };
+    case 'Position.TakeProfit.Hit.v1':
+      return {
+        level: 'info',
+        text: `TARGET HIT: ${pos} at ${String(d.price)}, target ${String(d.targetPrice)}; closing [${String(d.positionId)}]`,
+      };
+    case 'Position.TrailingStop.Hit.v1':
+      return {
+        level: 'info',
+        text: `TRAILING STOP HIT: ${pos} at ${String(d.price)}, trailing stop ${String(d.trailingStopPrice)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Profit.MilestoneReached.v1':
+      return {
+        level: 'info',
+        text: `milestone +${String(d.milestonePct)}%: ${pos} at ${String(d.price)}, PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+      };
+    case 'Agent.Decision.Made.v1':
+      return {
+        level: d.action === 'HOLD' ? 'debug' : 'info',
+        text: `decision (${String(d.policy)}) on ${String(d.trigger)}: ${String(d.action)} — ${String(d.reasoning)} [${String(d.positionId)}]`,
+      };
+    case 'Position.LowEvents.Summarized.v1':
+      return { level: 'debug', text: `LOW events for ${String(d.accountId)}: ${JSON.stringify(d.counts)}` };
     case 'Trading.Order.Rejected.v1':
       return {
         level: 'warn',

@@ -29,11 +29,21 @@ export function defineInstrument(
 /** True when `quantity` is a positive whole number of lots. */
 export function isLotMultiple(instrument: Instrument, quantity: number): boolean {
   if (!(quantity > 0)) return false;
+  if (instrument.lotSize === 1) return Number.isInteger(quantity);
   return new Decimal(quantity).mod(instrument.lotSize).isZero();
 }
 
 /** Rounds a quantity down to a whole number of lots. */
 export function floorToLot(instrument: Instrument, quantity: number): number {
+  // Fast path for the common case of a quantity already on the lot grid.
+  const ratio = quantity / instrument.lotSize;
+  if (
+    Number.isInteger(ratio) &&
+    ratio * instrument.lotSize === quantity &&
+    isLotMultiple(instrument, quantity)
+  ) {
+    return quantity;
+  }
   const lots = new Decimal(quantity).div(instrument.lotSize).floor();
   return lots.times(instrument.lotSize).toNumber();
 }

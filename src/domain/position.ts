@@ -104,7 +104,10 @@ export function pnlOfExit(
   price: number,
 ): Decimal {
   // Cost of the closed part at the exact average: costBasis × quantity / open quantity.
-  const cost = position.costBasis.times(quantity).div(position.quantity);
+  const cost =
+    quantity === position.quantity
+      ? position.costBasis
+      : position.costBasis.times(quantity).div(position.quantity);
   const proceeds = dec(price).times(quantity);
   const diff = position.side === 'long' ? proceeds.minus(cost) : cost.minus(proceeds);
   return diff.times(instrument.multiplier);

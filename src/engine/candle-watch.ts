@@ -46,6 +46,8 @@ interface Entry {
  */
 export class CandleWatch {
   private readonly entries = new Map<string, Entry>();
+  /** Position ids by symbol, so a candle only visits the positions of its symbol. */
+  private readonly bySymbol = new Map<string, Set<string>>();
   private readonly volatility = new Map<string, VolatilityMonitor>();
   private readonly correlation = new Map<string, CorrelationMonitor>();
 
@@ -62,6 +64,9 @@ export class CandleWatch {
           })
         : undefined;
     this.entries.set(position.id, { position, profile, ...(thesis !== undefined ? { thesis } : {}) });
+    const ids = this.bySymbol.get(position.symbol) ?? new Set<string>();
+    ids.add(position.id);
+    this.bySymbol.set(position.symbol, ids);
     const v = profile.volatility;
     const key = `${position.symbol}|${v.interval}`;
     if (v.enabled && !this.volatility.has(key)) {
@@ -79,12 +84,22 @@ export class CandleWatch {
   }
 
   remove(positionId: string): void {
+    const entry = this.entries.get(positionId);
+    if (entry === undefined) return;
     this.entries.delete(positionId);
+    this.bySymbol.get(entry.position.symbol)?.delete(positionId);
+  }
+
+  private entriesOf(symbol: string): Entry[] {
+    const ids = this.bySymbol.get(symbol);
+    if (ids === undefined) return [];
+    return [...ids].map((id) => this.entries.get(id)!);
   }
 
   onCandle(candle: Candle): void {
-    for (const entry of this.entries.values()) {
-      if (entry.position.symbol !== candle.symbol || entry.thesis === undefined) continue;
+    const entries = this.entriesOf(candle.symbol);
+    for (const entry of entries) {
+      if (entry.thesis === undefined) continue;
       const hit = entry.thesis.onCandle(candle);
       if (hit === undefined) continue;
       const position = this.deps.positionById(entry.position.id);
@@ -101,8 +116,7 @@ export class CandleWatch {
     const monitor = this.volatility.get(`${candle.symbol}|${candle.interval}`);
     const reading = monitor?.onCandle(candle);
     if (reading?.risingEdge && reading.atrMean !== undefined) {
-      for (const entry of this.entries.values()) {
-        if (entry.position.symbol !== candle.symbol) continue;
+      for (const entry of entries) {
         const position = this.deps.positionById(entry.position.id);
         const instrument = this.deps.instrument(candle.symbol);
         if (position === undefined || instrument === undefined) continue;

@@ -90,6 +90,8 @@ export class Engine {
   private readonly accounts = new Map<string, Account>();
   private readonly lastTicks = new Map<string, Tick>();
   private readonly orders = new Map<string, TrackedOrder>();
+  /** Where each open position lives, so a lookup by id does not scan every account. */
+  private readonly positionHomes = new Map<string, { readonly accountId: string; readonly symbol: string }>();
   private readonly candles: CandleAggregator | undefined;
   private readonly smallestIntervalMs: number;
   private cancelCandleTimer: (() => void) | undefined;
@@ -123,6 +125,7 @@ export class Engine {
         p.attrs,
       );
       this.accounts.set(account.id, withPosition(account, position));
+      this.positionHomes.set(position.id, { accountId: account.id, symbol: position.symbol });
       this.emit(this.opened(position, 'config'));
     }
     this.armCandleTimer();
@@ -151,10 +154,10 @@ export class Engine {
 
   /** The open position with this id, if any. */
   positionById(id: string): Position | undefined {
-    for (const account of this.accounts.values()) {
-      for (const p of account.positions.values()) if (p.id === id) return p;
-    }
-    return undefined;
+    const home = this.positionHomes.get(id);
+    if (home === undefined) return undefined;
+    const p = this.accounts.get(home.accountId)?.positions.get(home.symbol);
+    return p?.id === id ? p : undefined;
   }
 
   /**
@@ -363,6 +366,11 @@ export class Engine {
     this.emit(filled);
     const result = applyFillToAccount(account, fill, instrument, () => this.options.ids.next(), meta.open);
     this.accounts.set(account.id, result.account);
+    const effect = result.effect;
+    if (effect.kind === 'closed' || effect.kind === 'flipped') this.positionHomes.delete(effect.closed.id);
+    if (effect.kind === 'opened' || effect.kind === 'flipped') {
+      this.positionHomes.set(effect.position.id, { accountId: account.id, symbol: effect.position.symbol });
+    }
     this.emitFillEffect(result, fill, meta, causedBy(filled));
   }
 

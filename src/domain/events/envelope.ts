@@ -40,6 +40,14 @@ export interface Envelope<T = Readonly<Record<string, unknown>>> {
   readonly data: T;
 }
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 UTC with milliseconds. Bursts of events share a millisecond, so the last one is kept. */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }

@@ -72,6 +72,8 @@ const GIVE_UP: Target = { kind: 'give_up' };
  */
 export class ExecutionService {
   private readonly exits = new Map<string, WorkingExit>();
+  /** Working exits by account and symbol, so a venue report only visits the exits it concerns. */
+  private readonly byMarket = new Map<string, Set<WorkingExit>>();
   private readonly exitCounts = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
@@ -129,6 +131,10 @@ export class ExecutionService {
       done: false,
     };
     this.exits.set(position.id, exit);
+    const market = marketKey(exit.accountId, exit.symbol);
+    const set = this.byMarket.get(market) ?? new Set<WorkingExit>();
+    set.add(exit);
+    this.byMarket.set(market, set);
     this.transition(exit, spec.style === 'market' ? MARKET : { kind: 'limit', walk: 0 });
     return true;
   }
@@ -339,8 +345,9 @@ export class ExecutionService {
 
   private onReport(report: ExecutionReport): void {
     const { accountId, symbol, clientOrderId } = report.order;
-    for (const exit of [...this.exits.values()]) {
-      if (exit.accountId !== accountId || exit.symbol !== symbol) continue;
+    const concerned = this.byMarket.get(marketKey(accountId, symbol));
+    if (concerned === undefined) return;
+    for (const exit of [...concerned]) {
       const ours = exit.orderIds.has(clientOrderId);
       if (ours && !isLive(report.order)) exit.ended.add(clientOrderId);
       if (report.kind === 'fill') {
@@ -392,6 +399,9 @@ export class ExecutionService {
     exit.timeout?.();
     exit.retryTimer?.();
     if (this.exits.get(exit.positionId) === exit) this.exits.delete(exit.positionId);
+    const market = marketKey(exit.accountId, exit.symbol);
+    const set = this.byMarket.get(market);
+    if (set?.delete(exit) && set.size === 0) this.byMarket.delete(market);
     this.options.onReleased?.(exit.positionId);
     const leftovers = [...(exit.step?.cancel ?? [])];
     if (exit.step?.sent && exit.step.clientOrderId !== undefined) leftovers.push(exit.step.clientOrderId);
@@ -435,4 +445,8 @@ export class ExecutionService {
   private positionOf(accountId: string, symbol: string): Position | undefined {
     return this.options.engine.account(accountId)?.positions.get(symbol);
   }
+}
+
+function marketKey(accountId: string, symbol: string): string {
+  return `${accountId}\u0000${symbol}`;
 }
