@@ -1,7 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { processTick } from '../src/app/compose.ts';
 import type { WardenConfig } from '../src/app/config/schema.ts';
-import { benchConfig, composeForBench, countingSink, flushMicrotasks, percentile, round3, START } from './support.ts';
+import {
+  benchConfig,
+  composeForBench,
+  countingSink,
+  flushMicrotasks,
+  percentile,
+  round3,
+  START,
+} from './support.ts';
 
 const BACKGROUND_POSITIONS = 10_000;
 const BACKGROUND_SYMBOLS = 10;
@@ -32,9 +40,21 @@ export async function latencyScenario(): Promise<Record<string, number>> {
     });
   }
   victims.forEach((symbol, i) => {
-    positions.push({ id: `v${i}`, account: `a${i}`, symbol, side: 'long', quantity: 1, entryPrice: 100, stopPrice: 90 });
+    positions.push({
+      id: `v${i}`,
+      account: `a${i}`,
+      symbol,
+      side: 'long',
+      quantity: 1,
+      entryPrice: 100,
+      stopPrice: 90,
+    });
   });
-  const config = benchConfig({ accounts: BACKGROUND_POSITIONS, symbols: [...background, ...victims], positions });
+  const config = benchConfig({
+    accounts: BACKGROUND_POSITIONS,
+    symbols: [...background, ...victims],
+    positions,
+  });
   const { c, clock } = composeForBench(config, countingSink());
   for (const s of victims) processTick(c, { ts: START, symbol: s, price: 100 });
 
@@ -42,7 +62,8 @@ export async function latencyScenario(): Promise<Record<string, number>> {
   const latencies: number[] = [];
   const placeOrder = c.venue.placeOrder.bind(c.venue);
   c.venue.placeOrder = (request) => {
-    if (request.intent === 'exit' && request.symbol.startsWith('V')) latencies.push(performance.now() - sentAt);
+    if (request.intent === 'exit' && request.symbol.startsWith('V'))
+      latencies.push(performance.now() - sentAt);
     return placeOrder(request);
   };
 

@@ -23,8 +23,18 @@ profiles: { default: { policy: hold } }`,
   );
   return {
     ...base,
-    accounts: Array.from({ length: options.accounts }, (_, i) => ({ id: `a${i}`, balance: '1000000000', currency: 'USD' })),
-    instruments: options.symbols.map((symbol) => ({ symbol, tickSize: 0.01, lotSize: 1, multiplier: 1, currency: 'USD' })),
+    accounts: Array.from({ length: options.accounts }, (_, i) => ({
+      id: `a${i}`,
+      balance: '1000000000',
+      currency: 'USD',
+    })),
+    instruments: options.symbols.map((symbol) => ({
+      symbol,
+      tickSize: 0.01,
+      lotSize: 1,
+      multiplier: 1,
+      currency: 'USD',
+    })),
     positions: options.positions,
   };
 }
@@ -40,7 +50,10 @@ export function countingSink(): EventSink & { count: number } {
   return sink;
 }
 
-export function composeForBench(config: WardenConfig, sink: EventSink): { c: Composition; clock: SimulatedClock } {
+export function composeForBench(
+  config: WardenConfig,
+  sink: EventSink,
+): { c: Composition; clock: SimulatedClock } {
   const clock = new SimulatedClock(START);
   const ids = createUlidGenerator({ clock, seed: 1 });
   const c = compose(config, { clock, ids, sink });

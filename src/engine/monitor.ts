@@ -236,10 +236,14 @@ export class Monitor {
     const cause = event !== undefined ? causedBy(event) : {};
     const hit = HIT_CONDITION[fired.kind];
     if (hit !== undefined) {
-      if (fired.kind === 'TARGET_HIT' && !w.profile.exits.takeProfit.enabled)
-        return this.release(position.id);
-      if (fired.kind !== 'TRAILING_HIT' && fired.kind !== 'TARGET_HIT' && !w.profile.exits.stopLoss.enabled) {
-        return this.release(position.id);
+      const off =
+        fired.kind === 'TARGET_HIT'
+          ? !w.profile.exits.takeProfit.enabled
+          : fired.kind !== 'TRAILING_HIT' && !w.profile.exits.stopLoss.enabled;
+      if (off) {
+        // The profile switched this exit off: the event is raised, nothing acts, watching goes on.
+        this.release(position.id);
+        return;
       }
       const conflicting = (fired.conflicting ?? []).map((k) => KIND_NAME[k]);
       // CRITICAL: no awaiting anything but the venue call inside the execution service.

@@ -227,7 +227,8 @@ describe('guardrails', () => {
 
 describe('monitor: market exit conditions', () => {
   it('exits before expiry when time_based_urgent is on, with an aggressive limit', async () => {
-    const h = monitoredHarness(`${BASE.replace('{ symbol: ES, tickSize: 0.25, multiplier: 50 }', '{ symbol: ES, tickSize: 0.25, multiplier: 50, expiry: 2026-01-05T15:00:00Z }')}
+    const h =
+      monitoredHarness(`${BASE.replace('{ symbol: ES, tickSize: 0.25, multiplier: 50 }', '{ symbol: ES, tickSize: 0.25, multiplier: 50, expiry: 2026-01-05T15:00:00Z }')}
 profiles: { default: { policy: hold, exits: { timeBasedUrgent: { enabled: true, minutesBeforeExpiry: 5 } } } }
 positions:
   - { id: p1, account: acc, symbol: ES, side: long, quantity: 1, entryPrice: 5000, stopPrice: 4000 }

@@ -96,9 +96,9 @@ export function thresholdsOf(profile: MonitorProfile): TriggerThresholds {
   if (profile.exits.profitTarget.enabled)
     levels.push({ pct: profile.exits.profitTarget.pct, tag: ONCE_TAG.profitTarget });
   if (profile.exits.partialExits.enabled) {
-    profile.exits.partialExits.stages.forEach((s, i) =>
-      levels.push({ pct: s.pct, tag: ONCE_TAG.partialExit(i) }),
-    );
+    for (const [i, stage] of profile.exits.partialExits.stages.entries()) {
+      levels.push({ pct: stage.pct, tag: ONCE_TAG.partialExit(i) });
+    }
   }
   // Stable sort: equal pcts keep milestone, profit target, stages order.
   levels.sort((a, b) => a.pct - b.pct);
