@@ -117,6 +117,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           });
         }
       }
+      // Timers one at a time (candle closes, time decay, exit timeouts): what a timer starts
+      // settles at the timer's own time, as it would live, before the next timer or the tick.
+      while (clock.runNextTimer(tick.ts)) {
+        const afterTimer = c.monitor.settled();
+        if (afterTimer !== undefined) await afterTimer;
+      }
       clock.advanceTo(tick.ts);
       processTick(c, tick);
       // Decisions are async (a policy may call out); settle them before the next tick so that

@@ -50,6 +50,8 @@ export class CandleWatch {
   private readonly bySymbol = new Map<string, Set<string>>();
   private readonly volatility = new Map<string, VolatilityMonitor>();
   private readonly correlation = new Map<string, CorrelationMonitor>();
+  /** Open time of the last correlation-interval candle seen per symbol. */
+  private readonly lastOpen = new Map<string, number>();
 
   constructor(private readonly deps: CandleWatchDeps) {}
 
@@ -139,6 +141,7 @@ export class CandleWatch {
   private checkCorrelation(candle: Candle): void {
     const settings = this.deps.defaultProfile.correlation;
     if (!settings.enabled || candle.interval !== settings.interval) return;
+    this.lastOpen.set(candle.symbol, candle.openTime);
     const symbolsByAccount = new Map<string, Set<string>>();
     for (const { position } of this.entries.values()) {
       const set = symbolsByAccount.get(position.accountId) ?? new Set<string>();
@@ -158,6 +161,8 @@ export class CandleWatch {
       }
       monitor.onCandle(candle);
       if (symbols.size < 2) continue;
+      // Judge the account once per boundary: when every one of its symbols has this candle.
+      if (![...symbols].every((sym) => this.lastOpen.get(sym) === candle.openTime)) continue;
       const check = monitor.check([...symbols].sort());
       if (check?.risingEdge) {
         this.deps.emit(

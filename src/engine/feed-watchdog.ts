@@ -21,13 +21,15 @@ export class FeedWatchdog {
   private readonly lastTick = new Map<string, number>();
   private readonly stale = new Set<string>();
   private cancel: (() => void) | undefined;
-  private readonly startedAt: number;
+  private startedAt: number;
 
   constructor(private readonly options: FeedWatchdogOptions) {
     this.startedAt = options.clock.now();
   }
 
+  /** Starts watching; silence is counted from now (a replay's clock only now sits at its first tick). */
   start(): void {
+    this.startedAt = this.options.clock.now();
     const every =
       this.options.checkEveryMs ?? Math.min(5_000, Math.max(1, Math.floor(this.options.staleMs / 4)));
     const loop = () => {

@@ -35,6 +35,19 @@ export class SimulatedClock implements Clock {
     if (to > this.current) this.current = to;
   }
 
+  /**
+   * Runs the earliest timer due at or before `to` (moving time to it) and returns true, or returns
+   * false when none is due. Lets a replay settle async work a timer started before the next one.
+   */
+  runNextTimer(to: number): boolean {
+    const t = this.timers.peek();
+    if (t === undefined || t.at > to) return false;
+    this.timers.pop();
+    if (t.at > this.current) this.current = t.at;
+    t.callback();
+    return true;
+  }
+
   advanceBy(ms: number): void {
     this.advanceTo(this.current + ms);
   }
