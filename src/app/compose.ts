@@ -108,6 +108,16 @@ export function compose(
     policies: { rules: new RulesPolicy(), hold: new HoldPolicy() },
   });
   const staleMs = config.engine.staleFeedSeconds * 1000;
+  const feedAlert = (
+    symbol: string,
+    code: string,
+    severity: 'critical' | 'info',
+    message: string,
+    details: object,
+  ) =>
+    emit(
+      events.create(AlertTriggeredV1, symbol, { code, severity, symbol, message, details: { ...details } }),
+    );
   const watchdog =
     staleMs > 0
       ? new FeedWatchdog({
@@ -115,24 +125,24 @@ export function compose(
           staleMs,
           watched: () => new Set(engine.openPositions().map((p) => p.symbol)),
           onStale: (symbol, last) =>
-            emit(
-              events.create(AlertTriggeredV1, symbol, {
-                code: 'FEED_STALE',
-                severity: 'critical',
-                symbol,
-                message: `no tick for ${symbol} in ${config.engine.staleFeedSeconds} s while positions are open`,
-                details: { lastTickAt: last === undefined ? null : new Date(last).toISOString() },
-              }),
+            feedAlert(
+              symbol,
+              'FEED_STALE',
+              'critical',
+              `no tick for ${symbol} in ${config.engine.staleFeedSeconds} s while positions are open`,
+              {
+                lastTickAt: last === undefined ? null : new Date(last).toISOString(),
+              },
             ),
           onRecovered: (symbol, silentMs) =>
-            emit(
-              events.create(AlertTriggeredV1, symbol, {
-                code: 'FEED_RECOVERED',
-                severity: 'info',
-                symbol,
-                message: `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
-                details: { silentMs },
-              }),
+            feedAlert(
+              symbol,
+              'FEED_RECOVERED',
+              'info',
+              `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
+              {
+                silentMs,
+              },
             ),
         })
       : undefined;

@@ -278,9 +278,7 @@ export class Monitor {
     price: number,
   ): void {
     if (event.urgency === 'LOW') {
-      const counts = this.lowCounts.get(position.accountId) ?? new Map<string, number>();
-      counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-      this.lowCounts.set(position.accountId, counts);
+      this.countLow(position.accountId, event.type);
       return;
     }
     if (event.urgency !== 'HIGH' && event.urgency !== 'MEDIUM') return;
