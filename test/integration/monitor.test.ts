@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VenueError } from '../../src/domain/errors.ts';
 import { dec } from '../../src/domain/money.ts';
 import type { Position } from '../../src/domain/position.ts';
 import { guard } from '../../src/engine/guardrails.ts';
@@ -254,5 +255,35 @@ positions:
     expect(h.sink.ofType('Trading.Order.Placed.v1')).toHaveLength(0);
     await h.tick('BTC', 100, T0 + 2000, { bid: 99.7, ask: 100.3 }); // 0.6%
     expect(h.sink.ofType('Trading.Order.Placed.v1')).toHaveLength(1);
+  });
+});
+
+describe('monitor: a failed exit keeps the position watched', () => {
+  it('alerts on a rejected stop exit, re-arms, and closes on the next tick beyond the stop', async () => {
+    const h = monitoredHarness(`${BASE}
+positions:
+  - { id: p1, account: acc, symbol: ES, side: long, quantity: 1, entryPrice: 5000, stopPrice: 4950 }
+`);
+    const place = h.c.venue.placeOrder.bind(h.c.venue);
+    let calls = 0;
+    h.c.venue.placeOrder = async (request) => {
+      calls++;
+      if (calls === 1) throw new VenueError('rejected', 'MARKET_CLOSED', 'the market is closed');
+      return place(request);
+    };
+    await h.tick('ES', 4949, T0 + 1000);
+    expect(h.sink.ofType('Risk.Alert.Triggered.v1').map((e) => e.data.code)).toEqual(['EXIT_REJECTED']);
+    expect(h.c.engine.positionById('p1')).toBeDefined();
+    expect(h.c.monitor.isWatched('p1')).toBe(true);
+    await h.tick('ES', 4948, T0 + 2000);
+    expect(h.sink.ofType('Position.StopLoss.Hit.v1')).toHaveLength(2);
+    expect(h.sink.ofType('Trading.Position.Closed.v1')[0]!.data).toMatchObject({
+      reason: 'STOP_LOSS',
+      exitPrice: 4948,
+    });
+    expect(h.sink.ofType('Trading.Order.Placed.v1').map((e) => e.data.clientOrderId)).toEqual([
+      'p1-x1-1',
+      'p1-x2-1',
+    ]);
   });
 });
