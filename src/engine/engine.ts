@@ -55,6 +55,8 @@ interface TrackedOrder {
   readonly request: OrderRequest;
   readonly meta: OrderMeta;
   placedEventId?: string;
+  /** The venue refused it; the same client order id may be placed again as a new order. */
+  rejected?: boolean;
 }
 
 /** A position that exists when the engine starts (config file or venue). */
@@ -226,33 +228,51 @@ export class Engine {
     if (!this.instruments.has(request.symbol)) {
       throw new WardenError('WARDEN_UNKNOWN_SYMBOL', `unknown symbol ${request.symbol}`);
     }
-    const tracked: TrackedOrder = { request, meta };
-    this.orders.set(orderKey(request.accountId, request.clientOrderId), tracked);
-    const placed = this.events.create(
-      OrderPlacedV1,
-      request.accountId,
-      {
-        accountId: request.accountId,
-        symbol: request.symbol,
-        clientOrderId: request.clientOrderId,
-        side: request.side,
-        type: request.type,
-        quantity: request.quantity,
-        ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
-        ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
-        reduceOnly: request.reduceOnly ?? false,
-        intent: meta.intent,
-        ...(meta.positionId !== undefined ? { positionId: meta.positionId } : {}),
-        ...(meta.reason !== undefined ? { reason: meta.reason } : {}),
-      },
-      meta.cause,
-    );
-    tracked.placedEventId = placed.id;
-    this.emit(placed);
+    const key = orderKey(request.accountId, request.clientOrderId);
+    const previous = this.orders.get(key);
+    // A retry of the same client order id (after a transient error) is the same order: it was
+    // placed once, and the venue's idempotency keeps it single. Only a new order emits Placed.
+    const retry =
+      previous !== undefined && previous.rejected !== true && previous.placedEventId !== undefined;
+    const tracked: TrackedOrder = retry ? previous : { request, meta };
+    let placed: Envelope;
+    if (retry) {
+      placed = {
+        id: previous.placedEventId!,
+        type: OrderPlacedV1.type,
+        key: request.accountId,
+        ts: '',
+        data: {},
+      };
+    } else {
+      this.orders.set(key, tracked);
+      const placed = this.events.create(
+        OrderPlacedV1,
+        request.accountId,
+        {
+          accountId: request.accountId,
+          symbol: request.symbol,
+          clientOrderId: request.clientOrderId,
+          side: request.side,
+          type: request.type,
+          quantity: request.quantity,
+          ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
+          ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
+          reduceOnly: request.reduceOnly ?? false,
+          intent: meta.intent,
+          ...(meta.positionId !== undefined ? { positionId: meta.positionId } : {}),
+          ...(meta.reason !== undefined ? { reason: meta.reason } : {}),
+        },
+        meta.cause,
+      );
+      tracked.placedEventId = placed.id;
+      this.emit(placed);
+    }
     try {
       return await this.options.venue.placeOrder(request);
     } catch (error) {
       if (error instanceof VenueError && error.retry === 'rejected') {
+        tracked.rejected = true;
         this.emit(
           this.events.create(
             OrderRejectedV1,
@@ -264,7 +284,10 @@ export class Engine {
               reason: error.reason,
               message: error.message,
             },
-            causedBy(placed),
+            {
+              causationId: tracked.placedEventId!,
+              correlationId: tracked.meta.cause?.correlationId ?? tracked.placedEventId!,
+            },
           ),
         );
         return undefined;

@@ -275,6 +275,8 @@ describe('execution service', () => {
     const calls = h.venue.placeCalls.slice(before);
     expect(calls).toHaveLength(6); // …and 5750 ms, when the venue is back
     expect(new Set(calls)).toEqual(new Set([`${position.id}-x1-1`]));
+    // Six venue calls, one order: the retries are the same order, placed once.
+    expect(exitsOf(h).map((d) => d.clientOrderId)).toEqual([`${position.id}-x1-1`]);
     expect(h.data(FILLED).filter((d) => d.clientOrderId === `${position.id}-x1-1`)).toHaveLength(1);
     expect(h.data(CLOSED)).toMatchObject([{ reason: 'STOP_LOSS', quantity: 2 }]);
     expect(h.of(ALERT)).toHaveLength(1);
