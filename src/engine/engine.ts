@@ -235,16 +235,7 @@ export class Engine {
     const retry =
       previous !== undefined && previous.rejected !== true && previous.placedEventId !== undefined;
     const tracked: TrackedOrder = retry ? previous : { request, meta };
-    let placed: Envelope;
-    if (retry) {
-      placed = {
-        id: previous.placedEventId!,
-        type: OrderPlacedV1.type,
-        key: request.accountId,
-        ts: '',
-        data: {},
-      };
-    } else {
+    if (!retry) {
       this.orders.set(key, tracked);
       const placed = this.events.create(
         OrderPlacedV1,

@@ -3,22 +3,10 @@ import type { Candle } from '../../src/domain/candles.ts';
 import { isWardenError } from '../../src/domain/errors.ts';
 import { CorrelationMonitor } from '../../src/domain/monitoring/correlation.ts';
 
-const T0 = 1_709_280_000_000; // 2024-03-01T08:00:00Z
-const M15 = 900_000;
+import { candleAt } from '../support/candles.ts';
 
 function candle(symbol: string, n: number, close: number, interval: Candle['interval'] = '15m'): Candle {
-  return {
-    symbol,
-    interval,
-    openTime: T0 + n * M15,
-    closeTime: T0 + (n + 1) * M15,
-    open: close,
-    high: close,
-    low: close,
-    close,
-    volume: 0,
-    ticks: 1,
-  };
+  return candleAt({ n, close, symbol, interval });
 }
 
 /** Closes starting at `start` that make the given simple returns. */

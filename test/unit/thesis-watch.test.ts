@@ -3,8 +3,7 @@ import type { Candle, CandleInterval } from '../../src/domain/candles.ts';
 import { isWardenError } from '../../src/domain/errors.ts';
 import { ThesisWatch } from '../../src/domain/monitoring/thesis.ts';
 
-const T0 = 1_709_280_000_000; // 2024-03-01T08:00:00Z
-const M15 = 900_000;
+import { candleAt, M15, CANDLE_T0 as T0 } from '../support/candles.ts';
 
 /** Candle n of a 15m series (or `interval`), with only what the watch reads set meaningfully. */
 function candle(
@@ -14,18 +13,7 @@ function candle(
   close: number,
   interval: CandleInterval = '15m',
 ): Candle {
-  return {
-    symbol: 'BTC',
-    interval,
-    openTime: T0 + n * M15,
-    closeTime: T0 + (n + 1) * M15,
-    open: close,
-    high,
-    low,
-    close,
-    volume: 0,
-    ticks: 1,
-  };
+  return candleAt({ n, low, high, close, interval });
 }
 /** A candle whose low, high and close are all `close`. */
 const flat = (n: number, close: number, interval?: CandleInterval) =>

@@ -3,8 +3,7 @@ import type { Candle, CandleInterval } from '../../src/domain/candles.ts';
 import { isWardenError } from '../../src/domain/errors.ts';
 import { VolatilityMonitor } from '../../src/domain/monitoring/volatility.ts';
 
-const T0 = 1_709_280_000_000; // 2024-03-01T08:00:00Z
-const M15 = 900_000;
+import { candleAt } from '../support/candles.ts';
 
 function candle(
   n: number,
@@ -14,18 +13,7 @@ function candle(
   symbol = 'BTC',
   interval: CandleInterval = '15m',
 ): Candle {
-  return {
-    symbol,
-    interval,
-    openTime: T0 + n * M15,
-    closeTime: T0 + (n + 1) * M15,
-    open: close,
-    high,
-    low,
-    close,
-    volume: 0,
-    ticks: 1,
-  };
+  return candleAt({ n, high, low, close, symbol, interval });
 }
 /** A candle closing at 100 with range r around it: its true range is r when the previous close is 100. */
 const ranged = (n: number, r: number) => candle(n, 100 + r / 2, 100 - r / 2, 100);
