@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VenueError } from '../../src/domain/errors.ts';
 import type { Instrument } from '../../src/domain/instrument.ts';
 import { dec } from '../../src/domain/money.ts';
 import type { Fill, OrderRequest } from '../../src/domain/order.ts';
 import type { ExecutionReport, Venue } from '../../src/ports/venue.ts';
+import { rejection } from '../support/venue-errors.ts';
 
 /**
  * What a venue adapter gives the shared contract suite. The venue must fill market orders at the
@@ -36,15 +36,6 @@ async function eventually(check: () => void | Promise<void>, tries = 100): Promi
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<VenueError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof VenueError)) throw new Error(`expected a VenueError, got ${String(error)}`);
-  return error;
 }
 
 /**

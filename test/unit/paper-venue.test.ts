@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createPaperVenue, type PaperVenueConfig } from '../../src/adapters/venues/paper/paper-venue.ts';
-import { isWardenError, VenueError } from '../../src/domain/errors.ts';
+import { isWardenError } from '../../src/domain/errors.ts';
 import { defineInstrument } from '../../src/domain/instrument.ts';
 import type { Fill, OrderRequest } from '../../src/domain/order.ts';
 import type { Tick } from '../../src/ports/market-data.ts';
 import type { ExecutionReport } from '../../src/ports/venue.ts';
+import { rejection } from '../support/venue-errors.ts';
 import { FakeClock, FakeIds } from '../support/venue-fakes.ts';
 
 const XYZ = defineInstrument({ symbol: 'XYZ', tickSize: 0.25, lotSize: 1, multiplier: 1 });
@@ -41,15 +42,6 @@ function setup(extra: Partial<PaperVenueConfig> = {}) {
   const fills = (): Fill[] => reports.flatMap((r) => (r.kind === 'fill' ? [r.fill] : []));
   const fillsAs = () => fills().map((f) => [f.clientOrderId, f.side, f.quantity, f.price]);
   return { clock, ids, venue, reports, req, tick, fills, fillsAs };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<VenueError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof VenueError)) throw new Error(`expected a VenueError, got ${String(error)}`);
-  return error;
 }
 
 describe('paper venue: market orders', () => {
