@@ -3,6 +3,8 @@ import type { CandleInterval } from '../domain/candles.ts';
 import { AlertTriggeredV1 } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { defineInstrument, type Instrument } from '../domain/instrument.ts';
+import { CorrelationMonitor } from '../domain/monitoring/correlation.ts';
+import { candleOf } from '../engine/candle-watch.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
 import { EventFactory } from '../engine/event-factory.ts';
 import type { EventSink } from '../engine/event-sink.ts';
@@ -10,10 +12,12 @@ import { ExecutionService } from '../engine/execution/execution-service.ts';
 import { FeedWatchdog } from '../engine/feed-watchdog.ts';
 import { Monitor } from '../engine/monitor.ts';
 import { HoldPolicy, RulesPolicy } from '../engine/policies/rules-policy.ts';
+import { RiskEngine } from '../engine/risk/risk-engine.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Tick } from '../ports/market-data.ts';
-import { resolveProfiles } from './config/profiles.ts';
+import { BUILTIN_PROFILES, resolveProfiles } from './config/profiles.ts';
+import { accountProfilesOf, riskSpecsOf } from './config/risk.ts';
 import type { WardenConfig } from './config/schema.ts';
 
 /** Everything one engine instance is made of; built only here (the composition root). */
@@ -23,6 +27,8 @@ export interface Composition {
   readonly monitor: Monitor;
   readonly execution: ExecutionService;
   readonly watchdog: FeedWatchdog | undefined;
+  readonly risk: RiskEngine;
+  readonly correlations: CorrelationMonitor;
   readonly instruments: readonly Instrument[];
 }
 
@@ -63,6 +69,8 @@ export function compose(
   deps: { clock: Clock; ids: IdGenerator; sink: EventSink; candleIntervals?: readonly CandleInterval[] },
 ): Composition {
   const { clock, ids } = deps;
+  // Recent returns per symbol for the correlation pre-trade check.
+  const correlations = new CorrelationMonitor({ interval: config.risk.correlationInterval });
   const instruments = instrumentsOf(config);
   const venue = createPaperVenue({
     clock,
@@ -74,11 +82,15 @@ export function compose(
     leverage: config.venue.leverage,
     ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
   });
-  // Every event goes to the output first, then to the monitor, which follows the positions.
+  // Every event goes to the output first, then to the monitor, which follows the positions, then
+  // to the risk engine, which enforces the account rules on them.
   let monitor: Monitor | undefined;
+  let risk: RiskEngine | undefined;
   const emit = (envelope: Envelope) => {
     deps.sink.emit(envelope);
     monitor?.observe(envelope);
+    risk?.observe(envelope);
+    if (envelope.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(envelope.data));
   };
   const engine = new Engine({
     clock,
@@ -95,9 +107,12 @@ export function compose(
     engine,
     events,
     emit,
-    onReleased: (positionId) => monitor?.release(positionId),
+    onReleased: (positionId) => {
+      monitor?.release(positionId);
+      risk?.onExitReleased(positionId);
+    },
   });
-  const profiles = resolveProfiles(config.profiles);
+  const profiles = resolveProfiles({ ...BUILTIN_PROFILES, ...config.profiles });
   monitor = new Monitor({
     clock,
     events,
@@ -106,6 +121,23 @@ export function compose(
     execution,
     profiles,
     policies: { rules: new RulesPolicy(), hold: new HoldPolicy() },
+    accountProfiles: accountProfilesOf(config),
+  });
+  risk = new RiskEngine({
+    clock,
+    events,
+    emit,
+    engine,
+    execution,
+    specs: riskSpecsOf(config),
+    breakers: {
+      venueErrors: config.risk.breakers.venueErrors,
+      venueWindowMs: config.risk.breakers.venueWindowSeconds * 1000,
+      venueProbeAfterMs: config.risk.breakers.venueProbeSeconds * 1000,
+      storeErrors: config.risk.breakers.storeErrors,
+      storeWindowMs: config.risk.breakers.storeWindowSeconds * 1000,
+    },
+    correlation: (a, b) => correlations.evaluate([a, b])?.correlation,
   });
   const staleMs = config.engine.staleFeedSeconds * 1000;
   const feedAlert = (
@@ -146,7 +178,7 @@ export function compose(
             ),
         })
       : undefined;
-  return { engine, venue, monitor, execution, watchdog, instruments };
+  return { engine, venue, monitor, execution, watchdog, risk, instruments, correlations };
 }
 
 /**
@@ -157,6 +189,7 @@ export function compose(
 export function processTick(c: Composition, tick: Tick, low?: number, high?: number): void {
   c.venue.onTick(tick);
   c.engine.onTick(tick);
+  c.risk.onTick(tick, low, high);
   c.monitor.onTick(tick, low, high);
   c.watchdog?.onTick(tick.symbol, tick.ts);
 }
@@ -174,5 +207,6 @@ export function startWithInitialPositions(c: Composition, config: WardenConfig, 
     });
   }
   c.engine.start(initial);
+  c.risk.start();
   c.watchdog?.start();
 }

@@ -3,6 +3,7 @@ import {
   type AccountFillResult,
   applyFillToAccount,
   createAccount,
+  type TradingState,
   withPosition,
 } from '../domain/account.ts';
 import {
@@ -16,7 +17,9 @@ import { VenueError, WardenError } from '../domain/errors.ts';
 import {
   CandleClosedV1,
   type CloseReason,
+  type DeniedReason,
   OrderCancelledV1,
+  OrderDeniedV1,
   OrderFilledV1,
   OrderPlacedV1,
   OrderRejectedV1,
@@ -59,6 +62,25 @@ interface TrackedOrder {
   rejected?: boolean;
 }
 
+/** Why a pre-trade check refused an order. */
+export interface OrderDenial {
+  readonly reason: DeniedReason;
+  readonly message: string;
+}
+
+/**
+ * Pre-trade checks (the risk engine): asked before every order that is not an exit. Returning a
+ * denial refuses the order with `Risk.Order.Denied.v1`; exits never reach the gate.
+ */
+export interface OrderGate {
+  check(request: OrderRequest, meta: OrderMeta): OrderDenial | undefined;
+  /** Called once an order the gate passed was sent (for order-rate counting). */
+  passed?(request: OrderRequest, meta: OrderMeta): void;
+}
+
+/** The outcome of one venue call, for the venue-error circuit breaker. */
+export type VenueOutcome = { readonly ok: true } | { readonly ok: false; readonly error: VenueError };
+
 /** A position that exists when the engine starts (config file or venue). */
 export interface InitialPosition {
   readonly id: string;
@@ -99,6 +121,8 @@ export class Engine {
   private cancelCandleTimer: (() => void) | undefined;
   private readonly unsubscribe: () => void;
   private readonly appliedListeners = new Set<(report: ExecutionReport) => void>();
+  private readonly venueListeners = new Set<(outcome: VenueOutcome) => void>();
+  private gate: OrderGate | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.events = new EventFactory(options.clock, options.ids);
@@ -202,6 +226,25 @@ export class Engine {
     return true;
   }
 
+  /** Installs the pre-trade checks every non-exit order goes through. */
+  setOrderGate(gate: OrderGate | undefined): void {
+    this.gate = gate;
+  }
+
+  /** Records the account's trading state (the risk engine decides it and emits its events). */
+  setTradingState(accountId: string, state: TradingState): void {
+    const account = this.requireAccount(accountId);
+    if (account.tradingState !== state) this.accounts.set(accountId, { ...account, tradingState: state });
+  }
+
+  /** Registers a listener for the outcome of every venue call. Returns an unsubscribe function. */
+  onVenueOutcome(listener: (outcome: VenueOutcome) => void): () => void {
+    this.venueListeners.add(listener);
+    return () => {
+      this.venueListeners.delete(listener);
+    };
+  }
+
   /** Configured symbols, in configuration order. */
   symbols(): string[] {
     return [...this.instruments.keys()];
@@ -235,6 +278,28 @@ export class Engine {
     const retry =
       previous !== undefined && previous.rejected !== true && previous.placedEventId !== undefined;
     const tracked: TrackedOrder = retry ? previous : { request, meta };
+    if (!retry && meta.intent !== 'exit' && this.gate !== undefined) {
+      const denial = this.gate.check(request, meta);
+      if (denial !== undefined) {
+        this.emit(
+          this.events.create(
+            OrderDeniedV1,
+            request.accountId,
+            {
+              accountId: request.accountId,
+              symbol: request.symbol,
+              reason: denial.reason,
+              message: denial.message,
+              side: request.side,
+              quantity: request.quantity,
+            },
+            meta.cause,
+          ),
+        );
+        return undefined;
+      }
+      this.gate.passed?.(request, meta);
+    }
     if (!retry) {
       this.orders.set(key, tracked);
       const placed = this.events.create(
@@ -260,8 +325,11 @@ export class Engine {
       this.emit(placed);
     }
     try {
-      return await this.options.venue.placeOrder(request);
+      const order = await this.options.venue.placeOrder(request);
+      this.venueOutcome(undefined);
+      return order;
     } catch (error) {
+      this.venueOutcome(error);
       if (error instanceof VenueError && error.retry === 'rejected') {
         tracked.rejected = true;
         this.emit(
@@ -294,7 +362,30 @@ export class Engine {
    */
   async cancelOrder(accountId: string, clientOrderId: string): Promise<Order> {
     this.requireAccount(accountId);
-    return await this.options.venue.cancelOrder(accountId, clientOrderId);
+    try {
+      const order = await this.options.venue.cancelOrder(accountId, clientOrderId);
+      this.venueOutcome(undefined);
+      return order;
+    } catch (error) {
+      this.venueOutcome(error);
+      throw error;
+    }
+  }
+
+  /** Tells the venue-outcome listeners; a rejection is the venue working, not failing. */
+  private venueOutcome(error: unknown): void {
+    if (this.venueListeners.size === 0) return;
+    const outcome: VenueOutcome =
+      error === undefined || (error instanceof VenueError && error.retry === 'rejected')
+        ? { ok: true }
+        : {
+            ok: false,
+            error:
+              error instanceof VenueError
+                ? error
+                : new VenueError('fatal', 'UNKNOWN', error instanceof Error ? error.message : String(error)),
+          };
+    for (const listener of [...this.venueListeners]) listener(outcome);
   }
 
   /**

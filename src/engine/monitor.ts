@@ -37,6 +37,8 @@ export interface MonitorOptions {
   readonly execution: ExitExecutor;
   readonly profiles: ReadonlyMap<string, MonitorProfile>;
   readonly policies: Readonly<Record<MonitorProfile['policy'], DecisionPolicy>>;
+  /** Profile per account (from its preset) for positions that name none. */
+  readonly accountProfiles?: ReadonlyMap<string, string>;
   /** LOW events are counted and summarised per account at each close of this candle interval. */
   readonly lowSummaryInterval?: string;
 }
@@ -422,7 +424,8 @@ export class Monitor {
   }
 
   private profileOf(position: Position): MonitorProfile {
-    return this.options.profiles.get(position.profile ?? 'default') ?? this.options.profiles.get('default')!;
+    const name = position.profile ?? this.options.accountProfiles?.get(position.accountId) ?? 'default';
+    return this.options.profiles.get(name) ?? this.options.profiles.get('default')!;
   }
 
   private position(accountId: string, symbol: string): Position | undefined {

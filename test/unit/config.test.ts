@@ -118,6 +118,19 @@ describe('valid configurations', () => {
         targetPct: 2,
       },
       logging: { level: 'info' },
+      risk: {
+        day: { resetTime: '17:00', timezone: 'America/Chicago' },
+        rules: {},
+        entry: {},
+        breakers: {
+          venueErrors: 5,
+          venueWindowSeconds: 300,
+          venueProbeSeconds: 60,
+          storeErrors: 3,
+          storeWindowSeconds: 60,
+        },
+        correlationInterval: '5m',
+      },
     });
   });
 

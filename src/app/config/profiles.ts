@@ -126,6 +126,11 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Profiles presets refer to; a config profile of the same name replaces one. */
+export const BUILTIN_PROFILES: Readonly<Record<string, ProfileInput>> = {
+  'retail-crypto': { trailingStop: { activationPct: 10, distancePct: 5 } },
+};
+
 /**
  * Resolves the configured profiles: built-in defaults ← `profiles.default` ← `profiles.<name>`.
  * `trailingStop: null` in a named profile switches off a trailing stop the default profile set.

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CANDLE_INTERVALS } from '../../domain/candles.ts';
 import { isLotMultiple } from '../../domain/instrument.ts';
-import { dec, moneyString } from '../../domain/money.ts';
 import { profileSchema } from './profiles.ts';
+import { accountRiskFields, riskSchema } from './risk-schema.ts';
 
 /**
  * The shape of a Warden configuration file (see examples/README.md for every field).
@@ -13,49 +13,17 @@ import { profileSchema } from './profiles.ts';
  * reports five problems at once.
  */
 
-const TIMESTAMP_EXAMPLE = '2026-01-05T14:00:00Z';
-
-const name = (what: string) => z.string().regex(/^\S+$/, `must be a non-empty ${what} without spaces`);
-const positive = () => z.number().positive();
-const nonNegative = () => z.number().nonnegative();
-const currency = () =>
-  z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be a currency code in capitals, e.g. USD')
-    .default('USD');
-
-/** ISO 8601 with seconds and a zone (`Z` or `+01:00`), converted to epoch milliseconds. */
-const timestamp = () => z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
-
-/** A list section that may be left empty (`positions:` with every entry commented out). */
-const optionalList = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
-    .nullish()
-    .transform((v) => v ?? []);
-
-/** A positive amount of money, written as a number or a decimal string; kept as a decimal string. */
-const money = () =>
-  z
-    .union([z.number(), z.string()], {
-      error: (iss) =>
-        iss.input === undefined
-          ? 'is required'
-          : `must be a number or a decimal string, got ${describe(iss.input)}`,
-    })
-    .transform((v, ctx) => {
-      const text = typeof v === 'string' ? v.trim() : v;
-      if (typeof text === 'string' && !/^-?\d+(\.\d+)?$/.test(text)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a decimal number such as 50000 or "50000.00"' });
-        return z.NEVER;
-      }
-      const amount = dec(text);
-      if (!amount.gt(0)) {
-        ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
-        return z.NEVER;
-      }
-      return moneyString(amount);
-    });
+import {
+  currency,
+  describe,
+  money,
+  name,
+  nonNegative,
+  optionalList,
+  positive,
+  TIMESTAMP_EXAMPLE,
+  timestamp,
+} from './fields.ts';
 
 const engineSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(42),
@@ -70,6 +38,7 @@ const accountSchema = z.strictObject({
   id: name('account id'),
   balance: money(),
   currency: currency(),
+  ...accountRiskFields,
 });
 
 const instrumentSchema = z.strictObject({
@@ -182,6 +151,7 @@ export const wardenConfigSchema = z
     feed: feedSchema.optional(),
     demo: demoSchema.prefault({ enabled: false }),
     logging: loggingSchema.prefault({}),
+    risk: riskSchema.prefault({}),
   })
   .transform((c) => ({
     ...c,
@@ -205,15 +175,7 @@ export interface Problem {
   readonly message: string;
 }
 
-/** What a value is, for messages; never the value itself, which may be a secret. */
-export function describe(input: unknown): string {
-  if (input === null) return 'an empty value';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'boolean') return 'true/false';
-  if (typeof input === 'number' && Number.isNaN(input)) return 'NaN';
-  return `a ${typeof input}`;
-}
+export { describe } from './fields.ts';
 
 const EXPECTED: Readonly<Record<string, string>> = {
   number: 'a number',

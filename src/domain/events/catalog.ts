@@ -387,6 +387,95 @@ export const LowEventsSummarizedV1 = def(
   'LOW',
 );
 
+const challengeRef = {
+  accountId: z.string().min(1),
+  preset: z.string().min(1),
+  phase: z.string().min(1),
+};
+
+export const ChallengePhaseCompletedV1 = def(
+  'Challenge.Phase.Completed.v1',
+  'A prop-firm evaluation phase passed: profit target, minimum trading days and consistency all met.',
+  z.strictObject({
+    ...challengeRef,
+    profit: moneySchema,
+    profitTarget: moneySchema,
+    tradingDays: z.number().int().nonnegative(),
+    minTradingDays: z.number().int().nonnegative(),
+    bestDay: moneySchema,
+    consistencyPct: z.number().optional(),
+  }),
+);
+
+export const ChallengeFailedV1 = def(
+  'Challenge.Failed.v1',
+  'A prop-firm evaluation failed: a rule whose breach ends it was broken.',
+  z.strictObject({
+    ...challengeRef,
+    rule: z.string().min(1),
+    limit: z.string(),
+    value: z.string(),
+    message: z.string(),
+  }),
+  'CRITICAL',
+);
+
+export const EvaluationRuleViolatedV1 = def(
+  'Evaluation.Rule.Violated.v1',
+  "A rule of the account's prop-firm preset was broken (the evaluation may go on or fail).",
+  z.strictObject({
+    ...challengeRef,
+    rule: z.string().min(1),
+    limit: z.string(),
+    value: z.string(),
+    consequence: z.enum(['FAILED', 'ENFORCED']),
+    positionId: z.string().optional(),
+    symbol: z.string().optional(),
+  }),
+  'HIGH',
+);
+
+export const ChallengeMetricsUpdatedV1 = def(
+  'Challenge.Metrics.Updated.v1',
+  "The evaluation's standing at the end of a trading day.",
+  z.strictObject({
+    ...challengeRef,
+    tradingDay: z.string(),
+    status: z.enum(['IN_PROGRESS', 'PASSED', 'FAILED']),
+    balance: moneySchema,
+    dayPnl: moneySchema,
+    profit: moneySchema,
+    profitTarget: moneySchema,
+    progressPct: z.number(),
+    tradingDays: z.number().int().nonnegative(),
+    minTradingDays: z.number().int().nonnegative(),
+    bestDay: moneySchema,
+    consistencyPct: z.number().optional(),
+    maxLossFloor: moneySchema.optional(),
+  }),
+);
+
+export const EdgeEvaluatedV1 = def(
+  'Entry.Edge.Evaluated.v1',
+  'An edge reached the entry flow: its value, its Kelly size and what was done with it.',
+  z.strictObject({
+    accountId: z.string().min(1),
+    symbol: z.string().min(1),
+    side,
+    source: z.string().min(1),
+    edge: z.number(),
+    minEdge: z.number(),
+    probability: z.number().optional(),
+    confidence: z.number(),
+    kellyFraction: z.number().optional(),
+    quantity: z.number().nonnegative(),
+    limitPrice: positiveSchema.optional(),
+    decision: z.enum(['ENTER', 'DENIED']),
+    reason: z.enum(DENIED_REASONS).optional(),
+    clientOrderId: z.string().optional(),
+  }),
+);
+
 export const CandleClosedV1 = def(
   'Market.Candle.Closed.v1',
   'A candle of an interval closed for a symbol.',
@@ -434,6 +523,11 @@ export const CATALOG: readonly EventDefinition[] = [
   DecisionMadeV1,
   LowEventsSummarizedV1,
   CandleClosedV1,
+  ChallengePhaseCompletedV1,
+  ChallengeFailedV1,
+  EvaluationRuleViolatedV1,
+  ChallengeMetricsUpdatedV1,
+  EdgeEvaluatedV1,
 ];
 
 /** Payload type of a catalog entry. */
