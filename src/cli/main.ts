@@ -3,6 +3,8 @@ import { EXIT_BAD_INPUT, reportError } from './errors.ts';
 import { registerGenerateTicks } from './generate-ticks.ts';
 import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
+import { registerState } from './state.ts';
+import { registerStatus } from './status.ts';
 import { registerValidateConfig } from './validate-config.ts';
 
 /** Builds the `warden` program; commands live one per file. */
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRun(program);
+  registerStatus(program);
+  registerState(program);
   registerReplay(program);
   registerValidateConfig(program);
   registerGenerateTicks(program);
