@@ -6,6 +6,7 @@ import { defineInstrument, type Instrument } from '../domain/instrument.ts';
 import { CorrelationMonitor } from '../domain/monitoring/correlation.ts';
 import { candleOf } from '../engine/candle-watch.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
+import { EntryFlow } from '../engine/entry/entry-flow.ts';
 import { EventFactory } from '../engine/event-factory.ts';
 import type { EventSink } from '../engine/event-sink.ts';
 import { ExecutionService } from '../engine/execution/execution-service.ts';
@@ -28,6 +29,7 @@ export interface Composition {
   readonly execution: ExecutionService;
   readonly watchdog: FeedWatchdog | undefined;
   readonly risk: RiskEngine;
+  readonly entry: EntryFlow;
   readonly correlations: CorrelationMonitor;
   readonly instruments: readonly Instrument[];
 }
@@ -86,10 +88,12 @@ export function compose(
   // to the risk engine, which enforces the account rules on them.
   let monitor: Monitor | undefined;
   let risk: RiskEngine | undefined;
+  let entry: EntryFlow | undefined;
   const emit = (envelope: Envelope) => {
     deps.sink.emit(envelope);
     monitor?.observe(envelope);
     risk?.observe(envelope);
+    entry?.observe(envelope);
     if (envelope.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(envelope.data));
   };
   const engine = new Engine({
@@ -123,13 +127,14 @@ export function compose(
     policies: { rules: new RulesPolicy(), hold: new HoldPolicy() },
     accountProfiles: accountProfilesOf(config),
   });
+  const specs = riskSpecsOf(config);
   risk = new RiskEngine({
     clock,
     events,
     emit,
     engine,
     execution,
-    specs: riskSpecsOf(config),
+    specs,
     breakers: {
       venueErrors: config.risk.breakers.venueErrors,
       venueWindowMs: config.risk.breakers.venueWindowSeconds * 1000,
@@ -178,7 +183,8 @@ export function compose(
             ),
         })
       : undefined;
-  return { engine, venue, monitor, execution, watchdog, risk, instruments, correlations };
+  entry = new EntryFlow({ clock, engine, events, emit, limits: (accountId) => specs.get(accountId)?.entry });
+  return { engine, venue, monitor, execution, watchdog, risk, entry, instruments, correlations };
 }
 
 /**

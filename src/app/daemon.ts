@@ -12,8 +12,11 @@ import type { EventSink } from '../engine/event-sink.ts';
 import { TickConflator } from '../engine/tick-conflator.ts';
 import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
+import { DEFAULT_CONTROL_SOCKET } from './control/protocol.ts';
+import { startControlServer } from './control/server.ts';
 import { describeEvent } from './event-lines.ts';
 import type { Logger } from './logger.ts';
+import { statusReport } from './status.ts';
 
 export interface DaemonOptions {
   readonly config: WardenConfig;
@@ -21,6 +24,8 @@ export interface DaemonOptions {
   readonly signal: AbortSignal;
   /** Seconds between "watching" status lines (default 5). */
   readonly statusEverySeconds?: number;
+  /** Unix socket for `warden status` and `warden state`; false for none. */
+  readonly controlSocket?: string | false;
 }
 
 /**
@@ -56,6 +61,24 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   const start = clock.now();
   startWithInitialPositions(c, config, start);
+  const control =
+    options.controlSocket === false
+      ? undefined
+      : await startControlServer({
+          path: options.controlSocket ?? DEFAULT_CONTROL_SOCKET,
+          log: logger,
+          handler: {
+            status: () => statusReport(c.risk, clock.now()),
+            setState(accountId, state, reason) {
+              if (c.risk.account(accountId) === undefined) {
+                throw new WardenError('WARDEN_UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
+              }
+              const r = c.risk.setState(accountId, state, reason);
+              return { accountId, ...r, changed: r.previousState !== r.state };
+            },
+          },
+        });
+  if (control !== undefined) logger.info(`control socket: ${control.path} (warden status, warden state)`);
   logger.info(
     `warden started: ${config.accounts.length} account(s), ${config.instruments.length} instrument(s), paper venue, synthetic feed every ${feedConfig.tickIntervalMs} ms`,
   );
@@ -69,6 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         targetPct: config.demo.targetPct,
         ...(config.demo.maxHoldSeconds !== undefined ? { maxHoldSeconds: config.demo.maxHoldSeconds } : {}),
         seed: feedConfig.seed,
+        submit: (edge) => c.entry.submit(edge),
       })
     : undefined;
 
@@ -136,9 +160,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   } finally {
     logger.info(`stopping: draining events (${conflator.conflated} tick(s) conflated under load)`);
     drain();
+    await c.entry.idle();
     await c.execution.idle();
+    c.entry.stop();
+    c.risk.stop();
     c.execution.stop();
     c.watchdog?.stop();
+    await control?.close();
     demo?.stop();
     cancelStatus();
     c.engine.stop();

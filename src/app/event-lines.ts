@@ -87,6 +87,46 @@ export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; 
       };
     case 'Risk.Alert.Triggered.v1':
       return { level: 'warn', text: `ALERT ${String(d.code)}: ${String(d.message)}` };
+    case 'Entry.Edge.Evaluated.v1':
+      return {
+        level: 'info',
+        text:
+          d.decision === 'ENTER'
+            ? `edge ${pos} from ${String(d.source)}: ${String(d.edge)} ≥ ${String(d.minEdge)}, Kelly ${String(d.kellyFraction)} → ${String(d.quantity)} @ ${String(d.limitPrice)}`
+            : `edge ${pos} from ${String(d.source)}: ${String(d.edge)} refused (${String(d.reason)})`,
+      };
+    case 'Risk.Order.Denied.v1':
+      return {
+        level: 'warn',
+        text: `order denied on ${String(d.symbol)} for ${String(d.accountId)}: ${String(d.message)} [${String(d.reason)}]`,
+      };
+    case 'Risk.Limit.Breached.v1':
+      return {
+        level: 'warn',
+        text: `RISK ${String(d.rule)} breached on ${String(d.accountId)}${d.symbol !== undefined ? ` ${String(d.symbol)}` : ''}: ${String(d.value)} against ${String(d.limit)} → ${String(d.action)}`,
+      };
+    case 'Risk.Trading.Halted.v1':
+      return {
+        level: 'warn',
+        text: `${String(d.accountId)} ${String(d.previousState)} → ${String(d.state)} (${String(d.reason)})${d.until !== undefined ? ` until ${String(d.until)}` : ''}${d.manualReset === true ? ', manual reset' : ''}`,
+      };
+    case 'Risk.Trading.Resumed.v1':
+      return {
+        level: 'info',
+        text: `${String(d.accountId)} ${String(d.previousState)} → ${String(d.state)} (${String(d.reason)})`,
+      };
+    case 'Risk.CircuitBreaker.Tripped.v1':
+      return { level: 'warn', text: `CIRCUIT BREAKER ${String(d.breaker)}: ${String(d.message)}` };
+    case 'Challenge.Failed.v1':
+      return {
+        level: 'warn',
+        text: `CHALLENGE FAILED ${String(d.accountId)} (${String(d.preset)}): ${String(d.message)}`,
+      };
+    case 'Challenge.Phase.Completed.v1':
+      return {
+        level: 'info',
+        text: `challenge phase passed: ${String(d.accountId)} (${String(d.preset)}) profit ${String(d.profit)} over ${String(d.tradingDays)} day(s)`,
+      };
     case 'Market.Candle.Closed.v1':
       return {
         level: 'debug',

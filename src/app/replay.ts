@@ -10,7 +10,10 @@ import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
 import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
+import type { StatusReport } from './control/protocol.ts';
+import type { TimedEdge } from './edges-file.ts';
 import { JsonlSink } from './jsonl-sink.ts';
+import { statusReport } from './status.ts';
 
 export interface ReplayOptions {
   readonly config: WardenConfig;
@@ -27,6 +30,10 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
   /** Wall clock for the summary's timing; injected so tests stay deterministic. */
   readonly now?: () => number;
+  /** Edges handed to the entry flow when the simulated clock reaches them (`--edges`). */
+  readonly edges?: readonly TimedEdge[];
+  /** Put every account's standing at the end of the run in the summary (`--status`). */
+  readonly status?: boolean;
 }
 
 export interface ReplaySummary {
@@ -42,6 +49,8 @@ export interface ReplaySummary {
   readonly openPositions: number;
   readonly wallMs: number;
   readonly ticksPerSec: number;
+  /** Every account's standing at the end, when asked for. */
+  readonly status?: StatusReport;
 }
 
 /**
@@ -93,6 +102,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         started_ = true;
         clock.advanceTo(tick.ts);
         startWithInitialPositions(c, config, tick.ts);
+        for (const { at, edge } of options.edges ?? []) {
+          clock.schedule(at, () => {
+            pending.push(c.entry.submit(edge));
+          });
+        }
         for (const [i, o] of (config.orders ?? []).entries()) {
           clock.schedule(o.at, () => {
             pending.push(
@@ -132,8 +146,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       if (jsonl.full) await jsonl.flush();
     }
     await Promise.all(pending);
+    await c.entry.idle();
     await c.execution.idle();
   } finally {
+    c.entry.stop();
+    c.risk.stop();
     c.execution.stop();
     c.watchdog?.stop();
     c.engine.stop();
@@ -159,6 +176,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     openPositions: c.engine.openPositions().length,
     wallMs,
     ticksPerSec: wallMs > 0 ? Math.round((ticksAccepted / wallMs) * 1000) : 0,
+    ...(options.status ? { status: statusReport(c.risk, clock.now()) } : {}),
   };
 }
 

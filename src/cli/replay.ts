@@ -5,6 +5,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createCsvTickSource } from '../adapters/market-data/csv-ticks.ts';
 import { loadConfig } from '../app/config/load.ts';
+import { formatStatus } from '../app/control/format-status.ts';
+import { loadEdges } from '../app/edges-file.ts';
 import { problemText, type ReplaySummary, runReplay } from '../app/replay.ts';
 import { WardenError } from '../domain/errors.ts';
 
@@ -14,6 +16,8 @@ interface ReplayFlags {
   out?: string;
   strict?: boolean;
   quiet?: boolean;
+  edges?: string;
+  status?: boolean;
 }
 
 export function registerReplay(program: Command): void {
@@ -28,6 +32,8 @@ export function registerReplay(program: Command): void {
     .option('-o, --out <file>', 'write the JSONL events to this file instead of stdout')
     .option('--strict', 'stop at the first bad tick with exit code 2 instead of skipping it')
     .option('-q, --quiet', 'do not print skipped ticks, only count them')
+    .option('-e, --edges <file>', 'JSONL edges handed to the entry flow at their ts (see examples/README.md)')
+    .option('--status', "print every account's standing against its rules at the end (stderr)")
     .addHelpText(
       'after',
       `
@@ -39,10 +45,13 @@ Exit codes: 0 done, 2 invalid config or (with --strict) a bad tick, 1 unexpected
 Examples:
   $ warden replay --config examples/basic.yaml --ticks examples/data/basic-ticks.csv
   $ warden replay -c examples/basic.yaml -t examples/data/basic-ticks.csv -o events.jsonl
-  $ warden replay -c desk.yaml -t ticks.csv --strict > events.jsonl`,
+  $ warden replay -c desk.yaml -t ticks.csv --strict > events.jsonl
+  $ warden replay -c examples/prop-firm.yaml -t examples/data/prop-firm-ticks.csv \
+      --edges examples/data/prop-firm-edges.jsonl --status -o events.jsonl`,
     )
     .action(async (flags: ReplayFlags) => {
       const config = await loadConfig(flags.config);
+      const edges = flags.edges !== undefined ? await loadEdges(flags.edges, config) : undefined;
       // Check the tick file before creating --out, so a typo leaves no empty output behind.
       await stat(flags.ticks).catch(() => {
         throw new WardenError(
@@ -66,12 +75,15 @@ Examples:
             process.stderr.write(`skipped ${problemText(p)}\n`);
           },
           onProgress: (n) => bar?.update(n),
+          ...(edges !== undefined ? { edges } : {}),
+          ...(flags.status ? { status: true } : {}),
         });
       } finally {
         bar?.finish();
         if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
       }
       process.stderr.write(formatSummary(summary));
+      if (summary.status !== undefined) process.stderr.write(`\n${formatStatus(summary.status)}`);
     });
 }
 

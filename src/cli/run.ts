@@ -11,6 +11,7 @@ interface RunFlags {
   config?: string;
   duration?: string;
   logLevel?: string;
+  socket?: string | false;
 }
 
 export function registerRun(program: Command): void {
@@ -20,6 +21,8 @@ export function registerRun(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file (default: the embedded demo configuration)')
     .option('-d, --duration <seconds>', 'stop by itself after this many seconds')
     .option('-l, --log-level <level>', 'trace, debug, info, warn or error (default: the config’s, else info)')
+    .option('-s, --socket <path>', 'control socket for warden status / warden state', 'data/warden.sock')
+    .option('--no-socket', 'do not listen on a control socket')
     .addHelpText(
       'after',
       `
@@ -54,7 +57,7 @@ Examples:
         timer = setTimeout(() => stop(`--duration ${seconds}s`), seconds * 1000);
       }
       try {
-        await runDaemon({ config, logger, signal: controller.signal });
+        await runDaemon({ config, logger, signal: controller.signal, controlSocket: flags.socket ?? false });
       } finally {
         if (timer !== undefined) clearTimeout(timer);
       }

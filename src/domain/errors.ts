@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   WARDEN_TICK_UNKNOWN_SYMBOL: 'A tick names a symbol that is not configured.',
   WARDEN_TICK_OUT_OF_ORDER: 'A tick is older than the previous tick of the feed.',
   WARDEN_TICK_DUPLICATE: 'A tick repeats the previous tick of its symbol exactly.',
+  WARDEN_EDGES_INVALID:
+    'An edges file has lines that are not valid edges; every problem is listed with its line.',
   WARDEN_INPUT_STRICT_ABORT: 'Strict mode stopped the run at the first bad input.',
   WARDEN_EVENT_INVALID: 'An event failed its envelope or payload schema.',
   WARDEN_EVENT_UNKNOWN_TYPE: 'An event has a type that is not in the catalog.',
@@ -26,10 +28,12 @@ export const ERROR_CODES = {
   WARDEN_VENUE_NOT_SUPPORTED: 'The venue does not support this call (see its capabilities).',
   WARDEN_UNKNOWN_ACCOUNT: 'A request names an account that is not configured.',
   WARDEN_UNKNOWN_SYMBOL: 'A request names a symbol that is not configured.',
-  WARDEN_CONTROL_UNAVAILABLE: 'No warden daemon answers on the control socket (not running, or another path).',
+  WARDEN_CONTROL_UNAVAILABLE:
+    'No warden daemon answers on the control socket (not running, or another path).',
   WARDEN_CONTROL_TIMEOUT: 'The daemon did not answer a control request in time.',
   WARDEN_CONTROL_BAD_REQUEST: 'The daemon refused a control request line that is not a valid request.',
-  WARDEN_CONTROL_BAD_RESPONSE: 'The daemon answered a control request with something that is not a valid response.',
+  WARDEN_CONTROL_BAD_RESPONSE:
+    'The daemon answered a control request with something that is not a valid response.',
   WARDEN_CONTROL_LISTEN_FAILED:
     'The daemon cannot listen on its control socket (another warden listens there, or the path is taken).',
   WARDEN_INTERNAL: 'A bug: an invariant did not hold. Please report it with the log line.',

@@ -1,8 +1,8 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import { floorToLot, roundToTick } from '../domain/instrument.ts';
-import { Decimal } from '../domain/money.ts';
+import { roundToTick } from '../domain/instrument.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Engine } from './engine.ts';
+import type { Edge } from './entry/entry-flow.ts';
 
 export interface DemoOptions {
   readonly accountId: string;
@@ -12,22 +12,21 @@ export interface DemoOptions {
   readonly stopPct: number;
   /** Target distance in % of the entry price. */
   readonly targetPct: number;
-  /** Share of the account balance one entry commits, in % (default 5). */
-  readonly sizePct?: number;
+  /** Where the demo's edges go: the entry flow. */
+  readonly submit: (edge: Edge) => Promise<void>;
   /** Closes a position by hand after this long (default: never), so the demo also shows exits. */
   readonly maxHoldSeconds?: number;
   readonly seed: number;
 }
 
 /**
- * A demo strategy for `warden run`: now and then it opens a position with a market order, with a
- * stop and a target around the entry, on a symbol that has a price. It is a stand-in for a real
- * edge source and makes no claim to an edge.
+ * A demo edge source for `warden run`: now and then it sends the entry flow an edge on a symbol
+ * that has a price, with a stop and a target around it and a made-up probability, so the flow's
+ * checks, Kelly sizing and limit orders can be watched. It makes no claim to an edge.
  */
 export class DemoEdgeSource {
   private readonly rng;
   private cancel: (() => void) | undefined;
-  private sequence = 0;
   private stopped = false;
 
   constructor(
@@ -79,42 +78,31 @@ export class DemoEdgeSource {
       }
     }
     if (account.positions.size >= this.options.maxOpenPositions) return;
-    const budget = account.startingBalance.times(this.options.sizePct ?? 5).div(100);
-    // Symbols with a price, not yet held, where the budget buys at least one lot.
+    // Symbols with a price, not yet held.
     const candidates = this.engine
       .symbols()
-      .filter((s) => !account.positions.has(s))
-      .map((symbol) => {
-        const instrument = this.engine.instrument(symbol)!;
-        const price = this.engine.lastTick(symbol)?.price;
-        if (price === undefined) return undefined;
-        const quantity = floorToLot(
-          instrument,
-          budget.div(new Decimal(price).times(instrument.multiplier)).toNumber(),
-        );
-        return quantity > 0 ? { symbol, instrument, price, quantity } : undefined;
-      })
-      .filter((c) => c !== undefined);
+      .filter((s) => !account.positions.has(s) && this.engine.lastTick(s) !== undefined);
     if (candidates.length === 0) return;
-    const { symbol, instrument, price, quantity } = candidates[this.pick(candidates.length)]!;
+    const symbol = candidates[this.pick(candidates.length)]!;
+    const instrument = this.engine.instrument(symbol)!;
+    const price = this.engine.lastTick(symbol)!.price;
     const long = this.pick(2) === 0;
     const stopOffset = (price * this.options.stopPct) / 100;
     const targetOffset = (price * this.options.targetPct) / 100;
     const stopPrice = roundToTick(instrument, long ? price - stopOffset : price + stopOffset);
     const targetPrice = roundToTick(instrument, long ? price + targetOffset : price - targetOffset);
-    this.sequence++;
-    await this.engine.placeOrder(
-      {
-        accountId: account.id,
-        symbol,
-        side: long ? 'buy' : 'sell',
-        type: 'market',
-        quantity,
-        clientOrderId: `demo-${now}-${this.sequence}`,
-        intent: 'entry',
-      },
-      { intent: 'entry', open: { stopPrice, targetPrice } },
-    );
+    // A made-up conviction between 55% and 65%: the entry flow checks, sizes and places it.
+    const probability = 0.55 + this.pick(11) / 100;
+    await this.options.submit({
+      accountId: account.id,
+      symbol,
+      side: long ? 'long' : 'short',
+      probability,
+      source: 'demo',
+      limitPrice: price,
+      stopPrice,
+      targetPrice,
+    });
   }
 
   private pick(n: number): number {

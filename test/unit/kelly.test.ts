@@ -126,10 +126,10 @@ describe('edgeValue', () => {
     expect(edgeValue(bad, payoff(bad))).toBe(-0.1);
   });
 
-  it('is the expected return on the entry price otherwise', () => {
+  it('is the probability above the break-even probability loss / (win + loss) otherwise', () => {
     const e: EdgeEstimate = { side: 'long', price: 100, probability: 0.5, stopPrice: 98, targetPrice: 104 };
-    // (0.5 × 4 − 0.5 × 2) / 100 = 0.01
-    expect(edgeValue(e, payoff(e))).toBe(0.01);
+    // win 4, loss 2: break-even 2 / 6 = 1/3; 0.5 − 1/3 = 1/6
+    expect(edgeValue(e, payoff(e))).toBeCloseTo(1 / 6, 12);
     const move: EdgeEstimate = {
       side: 'long',
       price: 50,
@@ -137,8 +137,17 @@ describe('edgeValue', () => {
       confidence: 0.6,
       stopPrice: 49.5,
     };
-    // (0.6 × 1 − 0.4 × 0.5) / 50 = 0.4 / 50 = 0.008
-    expect(edgeValue(move, payoff(move))).toBe(0.008);
+    // win 50 × 0.02 = 1, loss 0.5: break-even 0.5 / 1.5 = 1/3; 0.6 − 1/3 = 0.2666…
+    expect(edgeValue(move, payoff(move))).toBeCloseTo(0.6 - 1 / 3, 12);
+    const none: EdgeEstimate = {
+      side: 'long',
+      price: 100,
+      probability: 0.5,
+      stopPrice: 99,
+      targetPrice: 101,
+    };
+    // win 1, loss 1: break-even 0.5; no edge
+    expect(edgeValue(none, payoff(none))).toBe(0);
   });
 });
 

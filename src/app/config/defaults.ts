@@ -39,6 +39,14 @@ feed:
     - { symbol: ETH-USD, startPrice: 3200, annualVolatility: 0.75 }
     - { symbol: ES, startPrice: 5000, annualVolatility: 0.2 }
 
+# Account rules for accounts without a preset, and the entry flow's limits (see examples/README.md).
+risk:
+  rules:
+    dailyLoss: { limit: 2000 }
+  entry:
+    maxBankrollFraction: 0.05   # one entry commits at most 5% of equity
+    orderTimeoutSeconds: 5
+
 demo:
   enabled: true
   account: demo

@@ -123,14 +123,15 @@ export function payoffOf(e: EdgeEstimate): Payoff | PayoffProblem {
 }
 
 /**
- * The expected value of taking the edge. For a binary contract it is the expected profit per
- * contract, q·win − (1 − q)·loss, which is probability − price for a long; for other markets it
- * is that expectation as a fraction of the entry price.
+ * The edge: the probability of winning minus the break-even probability loss / (win + loss), the
+ * probability at which the bet's expected value is zero. For a binary contract (win 1 − p, loss p)
+ * that is probability − price, the edge prediction-market traders quote; for a stop-and-target bet
+ * it is how far the probability of reaching the target first lies above the odds the prices imply.
+ * One definition for every market, so one minimum edge (DESIGN.md: 5%) means the same everywhere.
  */
-export function edgeValue(e: EdgeEstimate, p: Payoff): number {
-  const q = dec(p.probability);
-  const expected = q.times(p.win).minus(ONE.minus(q).times(p.loss));
-  return (e.binary ? expected : expected.div(e.price)).toNumber();
+export function edgeValue(_e: EdgeEstimate, p: Payoff): number {
+  const breakEven = dec(p.loss).div(dec(p.loss).plus(p.win));
+  return dec(p.probability).minus(breakEven).toNumber();
 }
 
 /**
