@@ -2,9 +2,14 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createCsvTickSource } from '../../src/adapters/market-data/csv-ticks.ts';
 import { loadConfig } from '../../src/app/config/load.ts';
+import { loadEdges } from '../../src/app/edges-file.ts';
 import { runReplay } from '../../src/app/replay.ts';
 
-async function replay(config: string, ticks: string): Promise<{ lines: string[]; types: Set<string> }> {
+async function replay(
+  config: string,
+  ticks: string,
+  edgesFile?: string,
+): Promise<{ lines: string[]; types: Set<string> }> {
   let text = '';
   const out = new Writable({
     write(chunk, _enc, done) {
@@ -12,17 +17,64 @@ async function replay(config: string, ticks: string): Promise<{ lines: string[];
       done();
     },
   });
+  const loaded = await loadConfig(config);
   await runReplay({
-    config: await loadConfig(config),
+    config: loaded,
     source: createCsvTickSource(ticks),
     out,
     now: () => 0,
+    ...(edgesFile !== undefined ? { edges: await loadEdges(edgesFile, loaded) } : {}),
   });
   const lines = text.trimEnd().split('\n');
   return { lines, types: new Set(lines.map((l) => JSON.parse(l).type as string)) };
 }
 
 describe('example replays', () => {
+  it('prop-firm.yaml shows a refusal, a daily loss breach, the flatten, the halt and the next day resume', async () => {
+    const { lines } = await replay(
+      'examples/prop-firm.yaml',
+      'examples/data/prop-firm-ticks.csv',
+      'examples/data/prop-firm-edges.jsonl',
+    );
+    const events = lines.map((l) => JSON.parse(l)).filter((e) => e.type !== 'Market.Candle.Closed.v1');
+    const of = (type: string) => events.filter((e) => e.type === type);
+    // Monday 08:30 CT: 2 ES at 5000 with the stop 10 points away risks 2 × 10 × 50 = 1,000, all of
+    // the 1,000 daily loss headroom.
+    expect(of('Risk.Order.Denied.v1').map((e) => [e.ts, e.data.reason])).toEqual([
+      ['2026-03-02T14:30:00.000Z', 'DAILY_LOSS_HEADROOM'],
+      ['2026-03-03T16:00:00.000Z', 'TRADING_HALTED'],
+      ['2026-03-04T21:30:00.000Z', 'SESSION_CLOSED'],
+    ]);
+    // Tuesday: long 2 at 5017.75, the price gaps to 5005: (5005 − 5017.75) × 2 × 50 = −1,275.
+    const breach = of('Risk.Limit.Breached.v1').find((e) => e.data.rule === 'DAILY_LOSS');
+    expect(breach?.data).toMatchObject({ limit: '-1000', value: '-1275', action: 'FLATTEN_AND_HALT' });
+    expect(of('Risk.Trading.Halted.v1').map((e) => e.data)).toEqual([
+      {
+        accountId: 'TS1',
+        state: 'HALTED',
+        previousState: 'ACTIVE',
+        reason: 'DAILY_LOSS',
+        until: '2026-03-03T23:00:00.000Z',
+      },
+    ]);
+    expect(of('Risk.Trading.Resumed.v1').map((e) => [e.ts, e.data.reason])).toEqual([
+      ['2026-03-03T23:00:00.000Z', 'DAILY_RESET'],
+    ]);
+    expect(of('Trading.Position.Closed.v1').map((e) => [e.data.reason, e.data.realizedPnl])).toEqual([
+      ['TAKE_PROFIT', '3000'], // (5030 − 5000) × 2 × 50
+      ['CIRCUIT_BREAKER', '-1275'],
+      ['SESSION_END', '500'], // short 2 at 5000, flat by 15:10 CT at 4995: 5 × 2 × 50
+    ]);
+    // 17:00 Chicago is 23:00Z in March before the change to daylight time.
+    expect(of('Challenge.Metrics.Updated.v1').map((e) => [e.ts, e.data.profit, e.data.tradingDays])).toEqual([
+      ['2026-03-02T23:00:00.000Z', '3000', 1],
+      ['2026-03-03T23:00:00.000Z', '1725', 2],
+      ['2026-03-04T23:00:00.000Z', '2225', 3],
+    ]);
+    // Monday's 3,000 is more than half of the 2,225 profit: consistency keeps the phase open.
+    expect(of('Challenge.Phase.Completed.v1')).toEqual([]);
+  });
+
   it('basic.yaml shows stops, targets, trailing stops, milestones, partial exits and decisions', async () => {
     const { types, lines } = await replay('examples/basic.yaml', 'examples/data/basic-ticks.csv');
     for (const t of [
