@@ -622,3 +622,63 @@ describe('files and syntax', () => {
     expect(error).toMatchObject({ code: 'WARDEN_CONFIG_NOT_FOUND', details: { path: FIXTURES } });
   });
 });
+
+describe('risk sections', () => {
+  const MIN = `instruments: [{ symbol: ES, tickSize: 0.25 }]\n`;
+
+  it('lists every problem of the risk fields with its path', () => {
+    expect(
+      problems(`accounts:
+  - id: a
+    balance: 100
+    challenge: { minTradingDays: 3 }
+    rules:
+      session: { timezone: Mars/Olympus, open: "25:00", close: "15:00" }
+      dailyLoss: { limit: -5 }
+      tradeFrequency: { cooldownSeconds: 60 }
+    preset: nope
+${MIN}`).sort(),
+    ).toEqual(
+      [
+        'accounts[0].preset: must be one of: topstep-50k, ftmo-100k, retail-crypto',
+        'accounts[0].rules.dailyLoss.limit: must be greater than 0',
+        'accounts[0].rules.tradeFrequency: needs perMinute, perHour or perSession',
+        'accounts[0].rules.session.timezone: must be an IANA time zone such as America/Chicago or UTC',
+        'accounts[0].rules.session.open: must be a time of day as HH:mm, e.g. 17:00 or 09:30',
+      ].sort(),
+    );
+  });
+
+  it('requires a profit target for a challenge without a preset', () => {
+    expect(problems(`accounts: [{ id: a, balance: 100, challenge: { minTradingDays: 3 } }]\n${MIN}`)).toEqual(
+      [
+        'accounts[0].challenge.profitTarget: is required for an account without a preset (the target that completes the evaluation)',
+      ],
+    );
+  });
+
+  it('resolves a preset with overrides, and null switches a preset rule off', async () => {
+    const { riskSpecOf } = await import('../../src/app/config/risk.ts');
+    const config = parseConfig(
+      `accounts:
+  - { id: t, balance: 50000, preset: topstep-50k, rules: { maxContracts: { limit: 3 }, session: null, dailyLoss: { limit: 800 } } }
+  - { id: f, balance: 200000, preset: ftmo-100k, challenge: { minTradingDays: 10 } }
+${MIN}`,
+      { env: {}, source: 'test.yaml' },
+    );
+    const t = riskSpecOf(config, config.accounts[0]!);
+    expect(t.rules.maxContracts).toEqual({ limit: 3 });
+    expect(t.rules.session).toBeUndefined();
+    expect(t.rules.dailyLoss?.limit.toString()).toBe('800');
+    expect(t.rules.maxLoss?.amount.toString()).toBe('2000');
+    expect(t.rules.maxLoss?.trailing).toBe('eod');
+    expect(t.challenge?.profitTarget.toString()).toBe('3000');
+    const f = riskSpecOf(config, config.accounts[1]!);
+    // FTMO's limits are shares of the starting balance: 5% and 10% of 200,000.
+    expect(f.rules.dailyLoss?.limit.toString()).toBe('10000');
+    expect(f.rules.maxLoss?.amount.toString()).toBe('20000');
+    expect(f.rules.day).toEqual({ time: '00:00', timezone: 'Europe/Prague' });
+    expect(f.challenge?.profitTarget.toString()).toBe('20000');
+    expect(f.challenge?.minTradingDays).toBe(10);
+  });
+});

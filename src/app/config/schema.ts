@@ -350,8 +350,15 @@ export function checkRelations(raw: Raw, env: EnvPaths): Problem[] {
   };
 
   const accounts = new Names(env);
-  for (const [i, a] of entries(raw.accounts))
+  for (const [i, a] of entries(raw.accounts)) {
     add(accounts.declare(['accounts', i, 'id'], a.id, 'account id'));
+    if (isRecord(a.challenge) && a.preset === undefined && a.challenge.profitTarget === undefined) {
+      add({
+        path: ['accounts', i, 'challenge', 'profitTarget'],
+        message: 'is required for an account without a preset (the target that completes the evaluation)',
+      });
+    }
+  }
 
   const symbols = new Names(env);
   const lots = new Map<string, LotInfo>();
