@@ -17,6 +17,7 @@ import { RiskEngine } from '../engine/risk/risk-engine.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Tick } from '../ports/market-data.ts';
+import type { Venue } from '../ports/venue.ts';
 import { BUILTIN_PROFILES, resolveProfiles } from './config/profiles.ts';
 import { accountProfilesOf, riskSpecsOf } from './config/risk.ts';
 import type { WardenConfig } from './config/schema.ts';
@@ -183,6 +184,8 @@ export function compose(
             ),
         })
       : undefined;
+  const venuePort: Venue = venue;
+  venuePort.onConnection?.((connected, message) => risk?.onConnection(connected, message));
   entry = new EntryFlow({ clock, engine, events, emit, limits: (accountId) => specs.get(accountId)?.entry });
   return { engine, venue, monitor, execution, watchdog, risk, entry, instruments, correlations };
 }

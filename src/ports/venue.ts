@@ -60,6 +60,11 @@ export interface Venue {
   positions(accountId: string): Promise<VenuePosition[]>;
   /** Registers a listener for fills, cancels and late rejections. Returns an unsubscribe function. */
   onExecution(listener: (report: ExecutionReport) => void): () => void;
+  /**
+   * Registers a listener for the venue connection going down and coming back (the ConnectionLoss
+   * rule). Optional: a venue without a connection (paper) has none. Returns an unsubscribe function.
+   */
+  onConnection?(listener: (connected: boolean, message: string) => void): () => void;
   /** Releases connections. */
   close(): Promise<void>;
 }
