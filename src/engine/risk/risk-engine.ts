@@ -37,7 +37,7 @@ import {
 import { ChallengeTracker } from './challenge.ts';
 import { type CircuitBreakerSettings, CircuitBreakers } from './circuit-breakers.ts';
 import { PreTradeGate } from './pre-trade.ts';
-import { TradingStates } from './trading-states.ts';
+import { type Hold, TradingStates } from './trading-states.ts';
 
 export interface RiskEngineOptions {
   readonly clock: Clock;
@@ -94,7 +94,7 @@ export class RiskEngine {
   readonly states: TradingStates;
   readonly gate: PreTradeGate;
   readonly breakers: CircuitBreakers;
-  private readonly challenges: ChallengeTracker;
+  readonly challenges: ChallengeTracker;
   private readonly accounts = new Map<string, AccountRisk>();
   private readonly index = new RiskLevelIndex();
   private readonly targets: (LevelTarget | undefined)[] = [];
@@ -203,10 +203,12 @@ export class RiskEngine {
     if (a === undefined) throw new Error(`unknown account ${accountId}`);
     const previousState = this.states.state(accountId);
     if (state === 'ACTIVE') {
+      // A person lifting a store halt resets the store breaker, so that new errors trip it again.
+      if (this.states.has(accountId, 'STORE_ERRORS')) this.breakers.resetStore();
       this.states.liftWhere(accountId, () => true, `MANUAL: ${note}`);
       this.checkAccount(a);
     } else {
-      this.states.liftWhere(accountId, (h) => h.reason === 'MANUAL', 'MANUAL');
+      // Replaces any earlier manual hold in one step: one state change, one event.
       this.states.add(accountId, {
         reason: 'MANUAL',
         state,
@@ -265,24 +267,26 @@ export class RiskEngine {
     for (let i = 0; i < reached.length; i++) hits.push(reached[i]!);
     const checked = this.checkedThisTick;
     checked.clear();
+    // Account limits first (the evaluation order): an account that flattens on this tick closes its
+    // positions as the account rule, not as whichever position limit the heap returned first.
     for (const h of hits) {
       const t = this.targets[h];
-      if (t === undefined) continue;
-      if (t.kind === 'accountLow' || t.kind === 'accountHigh') {
-        if (checked.has(t.account)) continue;
-        checked.add(t.account);
-        this.checkAccount(t.account, {
-          symbol: tick.symbol,
-          low: low ?? tick.price,
-          high: high ?? tick.price,
-        });
-      } else {
-        const p = this.options.engine.positionById(t.positionId);
-        if (p === undefined) continue;
-        const price =
-          (t.kind === 'loss') === (p.side === 'long') ? (low ?? tick.price) : (high ?? tick.price);
-        this.checkPosition(t.account, p, t.kind, price);
-      }
+      if (t === undefined || (t.kind !== 'accountLow' && t.kind !== 'accountHigh')) continue;
+      if (checked.has(t.account)) continue;
+      checked.add(t.account);
+      this.checkAccount(t.account, {
+        symbol: tick.symbol,
+        low: low ?? tick.price,
+        high: high ?? tick.price,
+      });
+    }
+    for (const h of hits) {
+      const t = this.targets[h];
+      if (t === undefined || (t.kind !== 'loss' && t.kind !== 'profit')) continue;
+      const p = this.options.engine.positionById(t.positionId);
+      if (p === undefined) continue;
+      const price = (t.kind === 'loss') === (p.side === 'long') ? (low ?? tick.price) : (high ?? tick.price);
+      this.checkPosition(t.account, p, t.kind, price);
     }
   }
 
@@ -297,24 +301,24 @@ export class RiskEngine {
         if (d.source !== 'fill') break;
         const p = this.options.engine.positionById(String(d.positionId));
         if (p !== undefined) this.onPositionAdded(a, p, cause, true);
-        this.checkAccount(a);
+        this.checkAccount(a, undefined, cause);
         break;
       }
       case 'Trading.Position.Increased.v1': {
         const p = this.options.engine.positionById(String(d.positionId));
         if (p !== undefined) this.onPositionAdded(a, p, cause, true);
-        this.checkAccount(a);
+        this.checkAccount(a, undefined, cause);
         break;
       }
       case 'Trading.Position.Reduced.v1':
-        this.checkAccount(a);
+        this.checkAccount(a, undefined, cause);
         break;
       case 'Trading.Position.Closed.v1':
         this.onPositionClosed(a, String(d.positionId), dec(String(d.realizedPnl)), cause);
         break;
       case 'Trading.Position.Modified.v1': {
         const p = this.options.engine.positionById(String(d.positionId));
-        if (p !== undefined && 'stopPrice' in d) this.armGrace(a, p, false);
+        if (p !== undefined && 'stopPrice' in d) this.armGrace(a, p);
         break;
       }
       case 'Trading.Order.Placed.v1':
@@ -329,29 +333,52 @@ export class RiskEngine {
       case 'Trading.Order.Filled.v1':
         if (Number(d.remainingQuantity) <= 0) a.stopOrders.delete(String(d.clientOrderId));
         // Fees change the balance: the daily limits move with them.
-        if (dec(String(d.fee)).gt(0)) this.checkAccount(a);
+        if (dec(String(d.fee)).gt(0)) this.checkAccount(a, undefined, cause);
         break;
       case 'Trading.Order.Cancelled.v1':
-      case 'Trading.Order.Rejected.v1':
+      case 'Trading.Order.Rejected.v1': {
+        const stop = a.stopOrders.get(String(d.clientOrderId));
+        if (stop === undefined) break;
         a.stopOrders.delete(String(d.clientOrderId));
+        // The position may have lost its protection: NoStopLossGrace runs again from now.
+        const p = this.options.engine.account(a.id)?.positions.get(stop.symbol);
+        if (p !== undefined) this.armGrace(a, p);
         break;
+      }
     }
   }
 
-  /** An enforcement exit ended; if the position is still open under a flattening hold, try again. */
+  /**
+   * An exit ended. If the position is still open while a rule still wants it gone (a flattening
+   * hold, a blocked symbol), try again after a delay: an exit placed before the symbol's first
+   * price, for one, is rejected by the venue.
+   */
   onExitReleased(positionId: string): void {
     const p = this.options.engine.positionById(positionId);
     const a = p && this.accounts.get(p.accountId);
-    if (p === undefined || a === undefined || !this.states.flattening(a.id)) return;
+    if (p === undefined || a === undefined || !this.mustExit(a, p)) return;
     if (this.retryTimers.has(positionId)) return;
     const at = this.options.clock.now() + (this.options.enforcementRetryMs ?? 1_000);
     this.retryTimers.set(
       positionId,
       this.options.clock.schedule(at, () => {
         this.retryTimers.delete(positionId);
-        this.enforceFlatten(a, {});
+        if (this.states.flattening(a.id)) {
+          this.enforceFlatten(a, {});
+          return;
+        }
+        const current = this.options.engine.positionById(positionId);
+        if (current === undefined || this.options.execution.isExiting(positionId)) return;
+        if (this.mustExit(a, current))
+          this.options.execution.exit({ position: current, condition: 'risk_rule' });
       }),
     );
+  }
+
+  /** True while a rule wants the position closed whatever the price: a flattening hold, a blocked symbol. */
+  private mustExit(a: AccountRisk, p: Position): boolean {
+    const block = a.spec.rules.symbolBlock;
+    return this.states.flattening(a.id) || (block !== undefined && isBlocked(block.symbols, p.symbol));
   }
 
   // ── account limits ────────────────────────────────────────────────────────────────────────
@@ -359,8 +386,13 @@ export class RiskEngine {
   /**
    * Checks the account's PnL limits exactly and re-arms its levels. `at` marks one symbol at a
    * conflated tick's extremes: the adverse one for lower limits, the favourable one for upper.
+   * `cause` is the event that made the check happen (a fill, a close), for the breach it raises.
    */
-  private checkAccount(a: AccountRisk, at?: { symbol: string; low: number; high: number }): void {
+  private checkAccount(
+    a: AccountRisk,
+    at?: { symbol: string; low: number; high: number },
+    cause: Cause = {},
+  ): void {
     const account = this.options.engine.account(a.id);
     if (account === undefined) return;
     const rules = a.spec.rules;
@@ -379,13 +411,22 @@ export class RiskEngine {
     if (this.states.flattening(a.id)) {
       // Already flattening: make sure everything is on its way out, raise nothing twice.
       this.clearAccountLevels(a);
-      this.enforceFlatten(a, {});
+      this.enforceFlatten(a, cause);
       return;
     }
     const floor = maxLossFloor(a);
     const breaches: Envelope[] = [];
     if (floor !== undefined && low.equity.lte(floor)) {
-      const event = this.breach(a, 'MAX_LOSS', floor, low.equity, 'FLATTEN_AND_HALT', 'CRITICAL');
+      const event = this.breach(
+        a,
+        'MAX_LOSS',
+        floor,
+        low.equity,
+        'FLATTEN_AND_HALT',
+        'CRITICAL',
+        undefined,
+        cause,
+      );
       breaches.push(event);
       if (this.challenges.fails(a, 'MAX_LOSS')) this.fail(a, 'MAX_LOSS', floor, low.equity, causedBy(event));
       this.states.add(
@@ -408,6 +449,8 @@ export class RiskEngine {
         low.dailyPnl,
         'FLATTEN_AND_HALT',
         'CRITICAL',
+        undefined,
+        cause,
       );
       breaches.push(event);
       const manual = rules.dailyLoss.manualReset;
@@ -451,6 +494,8 @@ export class RiskEngine {
         high.dailyPnl,
         'FLATTEN_AND_HALT',
         'HIGH',
+        undefined,
+        cause,
       );
       breaches.push(event);
       this.states.add(
@@ -606,7 +651,7 @@ export class RiskEngine {
     this.checkContracts(a, p, cause);
     // 5. Frequency.
     if (fill) this.countTrade(a, p, cause);
-    this.armGrace(a, p, true);
+    this.armGrace(a, p);
   }
 
   private checkContracts(a: AccountRisk, p: Position, cause: Cause): void {
@@ -684,8 +729,8 @@ export class RiskEngine {
             : undefined;
     if (over === undefined) return;
     const event = this.breach(a, 'TRADE_FREQUENCY', over.limit, over.value, 'COOLDOWN', 'HIGH', p, cause);
-    this.states.add(
-      a.id,
+    this.addCooldown(
+      a,
       {
         reason: 'TRADE_FREQUENCY',
         state: 'REDUCING',
@@ -715,7 +760,7 @@ export class RiskEngine {
     this.retryTimers.get(positionId)?.();
     this.retryTimers.delete(positionId);
     // Cascade: the realized loss re-checks the daily limits now.
-    this.checkAccount(a);
+    this.checkAccount(a, undefined, cause);
     // Cooldown after a loss.
     if (realized.isNegative()) a.consecutiveLosses++;
     else a.consecutiveLosses = 0;
@@ -749,8 +794,8 @@ export class RiskEngine {
         undefined,
         cause,
       );
-      this.states.add(
-        a.id,
+      this.addCooldown(
+        a,
         {
           reason: 'COOLDOWN_AFTER_LOSS',
           state: 'REDUCING',
@@ -765,14 +810,28 @@ export class RiskEngine {
     this.challenges.onClose(a, this.metrics(a.id));
   }
 
-  /** NoStopLossGrace: (re)starts the grace timer of a position without a protective stop. */
-  private armGrace(a: AccountRisk, p: Position, onFill: boolean): void {
+  /** Adds a cooldown hold unless the one already running ends later: a cooldown is never cut short. */
+  private addCooldown(a: AccountRisk, hold: Hold, cause: Cause): void {
+    const running = this.states.holds(a.id).find((h) => h.reason === hold.reason);
+    if (running?.until !== undefined && hold.until !== undefined && running.until >= hold.until) return;
+    this.states.add(a.id, hold, cause);
+  }
+
+  /**
+   * NoStopLossGrace: starts the grace timer of a position without a protective stop, or stops it
+   * once the position is protected. A timer already running is kept: the grace counts from the
+   * moment the position lost (or never had) protection, and a change that leaves it unprotected
+   * does not extend it.
+   */
+  private armGrace(a: AccountRisk, p: Position): void {
     const rule = a.spec.rules.noStopLossGrace;
     if (rule === undefined) return;
-    if (onFill && a.graceTimers.has(p.id)) return;
-    a.graceTimers.get(p.id)?.();
-    a.graceTimers.delete(p.id);
-    if (this.isProtected(a, p)) return;
+    if (this.isProtected(a, p)) {
+      a.graceTimers.get(p.id)?.();
+      a.graceTimers.delete(p.id);
+      return;
+    }
+    if (a.graceTimers.has(p.id)) return;
     const due = this.options.clock.now() + rule.seconds * 1000;
     a.graceTimers.set(
       p.id,
@@ -809,8 +868,12 @@ export class RiskEngine {
 
   /** Exits every open position of a flattening account that is not already exiting. */
   private enforceFlatten(a: AccountRisk, cause: Cause): void {
-    const hold = this.states.holds(a.id).find((h) => h.flatten);
-    const condition: ExitCondition = (hold && FLATTEN_CONDITION[hold.reason]) ?? 'risk_rule';
+    // A tripped breaker names the exit whatever else flattens with it (a daily loss that also
+    // fails an evaluation still closes with CIRCUIT_BREAKER, DESIGN.md "Risk").
+    const breaker = this.states
+      .holds(a.id)
+      .some((h) => h.flatten && FLATTEN_CONDITION[h.reason] === 'circuit_breaker');
+    const condition: ExitCondition = breaker ? 'circuit_breaker' : 'risk_rule';
     for (const p of this.positionsOf(a)) {
       if (this.options.execution.isExiting(p.id)) continue;
       this.options.execution.exit({ position: p, condition, cause });

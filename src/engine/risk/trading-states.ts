@@ -77,7 +77,10 @@ export class TradingStates {
     return false;
   }
 
-  /** Adds (or replaces) the hold with this reason. */
+  /**
+   * Adds (or replaces) the hold with this reason. Replacing a hold with a less restrictive one can
+   * ease the state (a manual HALTED hold replaced by a manual REDUCING one): that emits Resumed.
+   */
   add(accountId: string, hold: Hold, cause: Cause = {}): void {
     const a = this.entry(accountId);
     a.timers.get(hold.reason)?.();
@@ -92,7 +95,10 @@ export class TradingStates {
       );
     }
     const next = stateOf(a.holds);
-    if (RANK[next] > RANK[a.state]) {
+    const why = hold.note !== undefined ? `${hold.reason}: ${hold.note}` : hold.reason;
+    if (RANK[next] < RANK[a.state]) {
+      this.settle(accountId, a, why, cause);
+    } else if (RANK[next] > RANK[a.state]) {
       const previous = a.state;
       a.state = next;
       this.options.onState(accountId, next);
@@ -104,7 +110,7 @@ export class TradingStates {
             accountId,
             state: next,
             previousState: previous,
-            reason: hold.note !== undefined ? `${hold.reason}: ${hold.note}` : hold.reason,
+            reason: why,
             ...(hold.until !== undefined ? { until: isoTime(hold.until) } : {}),
             ...(hold.manualReset ? { manualReset: true } : {}),
           },
