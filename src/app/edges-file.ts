@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CANDLE_INTERVALS } from '../domain/candles.ts';
 import { WardenError } from '../domain/errors.ts';
 import type { Edge } from '../engine/entry/entry-flow.ts';
 import type { WardenConfig } from './config/schema.ts';
@@ -35,7 +36,11 @@ const edgeLine = z
     thesis: z
       .strictObject({
         invalidationPrice: price.optional(),
-        interval: z.string().optional(),
+        // The monitor watches a thesis on closed candles of one of these; any other would throw
+        // when the position opens, in the middle of the run.
+        interval: z
+          .enum(CANDLE_INTERVALS, { message: `must be one of ${CANDLE_INTERVALS.join(', ')}` })
+          .optional(),
         swingBreak: z.boolean().optional(),
         note: z.string().optional(),
       })
@@ -114,13 +119,16 @@ export function parseEdges(text: string, config: WardenConfig, source = 'edges')
     });
   }
   if (problems.length > 0) {
+    // As the config loader does: the message says how many, `problems` lists them (the CLI prints
+    // each on its own line; listing them in the message too printed every one twice).
+    const n = problems.length;
     const shown = problems.slice(0, 50);
-    const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
-    throw new WardenError(
-      'WARDEN_EDGES_INVALID',
-      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${shown.join('\n  ')}${more}`,
-      { problems },
-    );
+    const first = n > shown.length ? `, the first ${shown.length} listed` : '';
+    throw new WardenError('WARDEN_EDGES_INVALID', `${source}: ${n} problem${n === 1 ? '' : 's'}${first}`, {
+      source,
+      count: n,
+      problems: shown,
+    });
   }
   return edges;
 }

@@ -97,14 +97,13 @@ export function statusReport(risk: RiskEngine, now: number): StatusReport {
               status: a.challenge,
               profitTarget: moneyString(c.profitTarget),
               profit: moneyString(s.profit),
-              progressPct: Math.round(s.progressPct * 100) / 100,
+              progressPct: round2(s.progressPct),
               tradingDays: s.tradingDays,
               minTradingDays: c.minTradingDays,
               bestDay: moneyString(s.bestDay),
-              ...(s.consistencyPct !== undefined
-                ? { consistencyPct: Math.round(s.consistencyPct * 100) / 100 }
-                : {}),
-              ...(c.consistency !== undefined ? { consistencyLimitPct: c.consistency * 100 } : {}),
+              ...(s.consistencyPct !== undefined ? { consistencyPct: round2(s.consistencyPct) } : {}),
+              // Rounded too: 0.55 × 100 is 55.00000000000001 in floating point.
+              ...(c.consistency !== undefined ? { consistencyLimitPct: round2(c.consistency * 100) } : {}),
               ...(a.failedRule !== undefined ? { failedReason: a.failedRule } : {}),
             },
           }
@@ -112,4 +111,9 @@ export function statusReport(risk: RiskEngine, now: number): StatusReport {
     });
   }
   return { generatedAt: isoTime(now), accounts };
+}
+
+/** A percentage to two decimals. */
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }

@@ -274,6 +274,9 @@ export class EntryFlow {
     let delay = this.options.retry?.initialMs ?? 250;
     this.byOrder.set(w.clientOrderId, w);
     for (let attempt = 1; ; attempt++) {
+      // The order works `orderTimeoutSeconds` from when it was sent, not from when the call
+      // returned: a replay may have moved the clock on to the next tick by then.
+      const sentAt = this.options.clock.now();
       try {
         const order = await this.options.engine.placeOrder(
           {
@@ -293,7 +296,7 @@ export class EntryFlow {
           this.finish(w, false);
           return;
         }
-        if (!w.done && order.status !== 'filled') this.armTimeout(w, limits);
+        if (!w.done && order.status !== 'filled') this.armTimeout(w, limits, sentAt);
         return;
       } catch (error) {
         if (!(error instanceof VenueError) || error.retry !== 'transient' || attempt >= attempts) {
@@ -306,21 +309,21 @@ export class EntryFlow {
         }
         await this.sleep(delay);
         delay *= 2;
+        // Ended while waiting (the account stopped trading): the retry is the same order to the
+        // engine, which would not check it again, so it must not be sent at all.
+        if (w.done) return;
       }
     }
   }
 
-  private armTimeout(w: WorkingEntry, limits: EntryLimits): void {
+  private armTimeout(w: WorkingEntry, limits: EntryLimits, sentAt: number): void {
     w.timer?.();
-    w.timer = this.options.clock.schedule(
-      this.options.clock.now() + limits.orderTimeoutSeconds * 1000,
-      () => {
-        w.timer = undefined;
-        if (w.done) return;
-        const work = this.walk(w, limits).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      },
-    );
+    w.timer = this.options.clock.schedule(sentAt + limits.orderTimeoutSeconds * 1000, () => {
+      w.timer = undefined;
+      if (w.done) return;
+      const work = this.walk(w, limits).finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+    });
   }
 
   /** The order timed out: cancel it, then walk one tick (if walks remain) or give up. */
@@ -333,6 +336,10 @@ export class EntryFlow {
         w,
         `entry ${previous} could not be cancelled: ${error instanceof Error ? error.message : String(error)}`,
       );
+      // It may still be working: a walk now would put a second order next to it. Try the cancel
+      // again after another timeout.
+      if (!w.done) this.armTimeout(w, limits, this.options.clock.now());
+      return;
     }
     if (w.done || w.filled >= w.quantity) return;
     if (w.walks >= limits.walks || this.options.engine.account(w.edge.accountId)?.tradingState !== 'ACTIVE') {
