@@ -136,6 +136,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       while (clock.runNextTimer(tick.ts)) {
         const afterTimer = c.monitor.settled();
         if (afterTimer !== undefined) await afterTimer;
+        const entries = c.entry.settled();
+        if (entries !== undefined) await entries;
       }
       clock.advanceTo(tick.ts);
       processTick(c, tick);
@@ -143,6 +145,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       // every run applies them at the same point.
       const settling = c.monitor.settled();
       if (settling !== undefined) await settling;
+      const entering = c.entry.settled();
+      if (entering !== undefined) await entering;
       if (jsonl.full) await jsonl.flush();
     }
     await Promise.all(pending);

@@ -86,6 +86,9 @@ export class EntryFlow {
   private readonly byOrder = new Map<string, WorkingEntry>();
   private sequence = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Work in flight that is not waiting on the clock (a retry backoff), and who waits for none. */
+  private busy = 0;
+  private readonly settledWaiters: (() => void)[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: EntryFlowOptions) {
@@ -94,14 +97,38 @@ export class EntryFlow {
 
   /** Takes an edge; resolves once its first order was placed or refused. */
   submit(edge: Edge, cause: Cause = {}): Promise<void> {
-    const work = this.enter(edge, cause).finally(() => this.inFlight.delete(work));
-    this.inFlight.add(work);
+    const work = this.track(this.enter(edge, cause));
     return work;
   }
 
   /** Resolves once every submitted edge has reached the venue or been refused. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  /**
+   * Resolves once nothing is in flight but work waiting for the clock (a retry backoff): what a
+   * replay awaits after each timer and tick, so an order placed at a moment reaches the venue at
+   * that moment. Undefined when there is nothing to wait for.
+   */
+  settled(): Promise<void> | undefined {
+    if (this.busy === 0) return undefined;
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private track(promise: Promise<void>): Promise<void> {
+    this.busy++;
+    const work = promise.finally(() => {
+      this.inFlight.delete(work);
+      this.release();
+    });
+    this.inFlight.add(work);
+    return work;
+  }
+
+  private release(): void {
+    this.busy--;
+    if (this.busy === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   /** Entries still working, for status. */
@@ -321,8 +348,7 @@ export class EntryFlow {
     w.timer = this.options.clock.schedule(sentAt + limits.orderTimeoutSeconds * 1000, () => {
       w.timer = undefined;
       if (w.done) return;
-      const work = this.walk(w, limits).finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
+      this.track(this.walk(w, limits));
     });
   }
 
@@ -369,14 +395,12 @@ export class EntryFlow {
     w.timer?.();
     this.working.delete(w.id);
     if (cancel) {
-      const work = this.options.engine
-        .cancelOrder(w.edge.accountId, w.clientOrderId)
-        .then(
+      this.track(
+        this.options.engine.cancelOrder(w.edge.accountId, w.clientOrderId).then(
           () => undefined,
           () => undefined,
-        )
-        .finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
+        ),
+      );
     }
   }
 
@@ -414,8 +438,11 @@ export class EntryFlow {
     );
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.options.clock.schedule(this.options.clock.now() + ms, resolve));
+  /** Waits on the engine clock; the wait does not count as busy for `settled()`. */
+  private async sleep(ms: number): Promise<void> {
+    this.release();
+    await new Promise<void>((resolve) => this.options.clock.schedule(this.options.clock.now() + ms, resolve));
+    this.busy++;
   }
 }
 
