@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
  * `warden replay --edges … --status` through the real CLI (`node bin/warden.js`), as in
@@ -160,5 +160,52 @@ describe.concurrent('warden replay --edges --status', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`error [WARDEN_INPUT_NOT_FOUND]: ${missing}`);
     expect(stderr).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe('warden status and warden state against a running daemon', () => {
+  it('reports the standing, sets a state by hand and refuses an unknown account', async () => {
+    const socket = join(dir, 'w.sock');
+    const daemon = spawn(process.execPath, ['bin/warden.js', 'run', '--duration', '60', '--socket', socket], {
+      cwd: ROOT,
+      env: { ...process.env, WARDEN_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => daemon.on('close', (code) => resolve(code)));
+    try {
+      // The daemon says when its control socket listens: wait for that line, not for time.
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        daemon.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.includes('control socket:')) resolve();
+        });
+        daemon.on('close', () => reject(new Error(`daemon ended before listening:\n${text}`)));
+      });
+      const status = await warden('status', '--socket', socket, '--json');
+      expect(status.code).toBe(0);
+      const report = JSON.parse(status.stdout) as { accounts: { accountId: string; state: string }[] };
+      expect(report.accounts.map((a) => [a.accountId, a.state])).toEqual([['demo', 'ACTIVE']]);
+
+      const halt = await warden('state', 'demo', 'halted', '--reason', 'news at 14:30', '--socket', socket);
+      expect(halt.code).toBe(0);
+      expect(halt.stdout).toContain('demo: ACTIVE -> HALTED');
+      const after = JSON.parse((await warden('status', '--socket', socket, '--json')).stdout) as {
+        accounts: { state: string; holds: { reason: string; manualReset: boolean }[] }[];
+      };
+      expect(after.accounts[0]).toMatchObject({
+        state: 'HALTED',
+        holds: [{ reason: 'MANUAL: news at 14:30', manualReset: true }],
+      });
+      const resume = await warden('state', 'demo', 'active', '--reason', 'all clear', '--socket', socket);
+      expect(resume.stdout).toContain('demo: HALTED -> ACTIVE');
+
+      const unknown = await warden('state', 'nobody', 'halted', '--reason', 'x', '--socket', socket);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('unknown account nobody');
+    } finally {
+      daemon.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });
