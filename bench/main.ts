@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stderr.write(
       `${name}: ${Object.entries(figures)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
         .join(' ')}\n`,
     );
   }

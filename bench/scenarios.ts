@@ -1,11 +1,15 @@
 import { latencyScenario } from './latency.ts';
 import { memoryScenario } from './memory.ts';
 import { replayScenario } from './replay.ts';
+import { riskScenario } from './risk.ts';
 import { stopoutScenario } from './stopout.ts';
 import { triggersScenario } from './triggers.ts';
 
 /** A benchmark scenario returns its figures; `main.ts` adds the scenario name and core count. */
-export type Scenario = () => Promise<Record<string, number | string>>;
+export type Scenario = () => Promise<Record<string, Figure>>;
+
+/** One figure of a scenario's output: a number, a note, or a small table (targets, met). */
+export type Figure = number | string | { readonly [name: string]: number | boolean };
 
 export const scenarios: Record<string, Scenario> = {
   replay: replayScenario,
@@ -13,4 +17,5 @@ export const scenarios: Record<string, Scenario> = {
   memory: memoryScenario,
   latency: latencyScenario,
   stopout: stopoutScenario,
+  risk: riskScenario,
 };

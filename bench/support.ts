@@ -2,7 +2,7 @@ import { SimulatedClock } from '../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../src/adapters/ids/ulid.ts';
 import { type Composition, compose, startWithInitialPositions } from '../src/app/compose.ts';
 import { parseConfig } from '../src/app/config/load.ts';
-import type { WardenConfig } from '../src/app/config/schema.ts';
+import type { AccountConfig, WardenConfig } from '../src/app/config/schema.ts';
 import type { EventSink } from '../src/engine/event-sink.ts';
 
 export const START = Date.parse('2026-01-05T00:00:00Z');
@@ -12,6 +12,8 @@ export function benchConfig(options: {
   accounts: number;
   symbols: readonly string[];
   positions: WardenConfig['positions'];
+  /** Fields of account i that differ from the defaults (balance, rules, preset, …). */
+  account?: (i: number) => Partial<Omit<AccountConfig, 'id'>>;
 }): WardenConfig {
   const base = parseConfig(
     `engine: { seed: 1, candleIntervals: [], staleFeedSeconds: 0 }
@@ -27,6 +29,7 @@ profiles: { default: { policy: hold } }`,
       id: `a${i}`,
       balance: '1000000000',
       currency: 'USD',
+      ...options.account?.(i),
     })),
     instruments: options.symbols.map((symbol) => ({
       symbol,

@@ -119,15 +119,45 @@ function instantOfWallTime(zone: IANAZone, day: number, minutes: number): number
  * @throws Error when the time or the zone is invalid.
  */
 export function nextBoundary(now: number, b: DailyBoundary): number {
+  return dayWindow(now, b).to;
+}
+
+/** A trading day: the boundaries around it and its label. */
+interface DayWindow {
+  /** The boundary that started it (inclusive). */
+  readonly from: number;
+  /** The boundary that ends it (exclusive). */
+  readonly to: number;
+  readonly label: string;
+}
+
+/**
+ * The last trading day asked for, per boundary: every account with the same boundary asks about
+ * the same day, and each answer costs a dozen time zone offset look-ups (Intl) otherwise.
+ */
+const windows = new Map<string, DayWindow>();
+
+function dayWindow(ts: number, b: DailyBoundary): DayWindow {
+  const key = `${b.time}@${b.timezone}`;
+  const cached = windows.get(key);
+  if (cached !== undefined && cached.from <= ts && ts < cached.to) return cached;
   const zone = zoneOf(b.timezone);
   const minutes = minuteOfDay(b.time);
-  let day = localDay(zone, now) - 1;
-  let ts = instantOfWallTime(zone, day, minutes);
-  while (ts <= now) {
+  // The day whose boundary comes next ends the current trading day, unless the boundary is
+  // midnight, which starts its own date.
+  let day = localDay(zone, ts) - 1;
+  let to = instantOfWallTime(zone, day, minutes);
+  while (to <= ts) {
     day += 1;
-    ts = instantOfWallTime(zone, day, minutes);
+    to = instantOfWallTime(zone, day, minutes);
   }
-  return ts;
+  const window = {
+    from: instantOfWallTime(zone, day - 1, minutes),
+    to,
+    label: dayLabel(minutes === 0 ? day - 1 : day),
+  };
+  if (window.from <= ts) windows.set(key, window);
+  return window;
 }
 
 /**
@@ -156,13 +186,7 @@ export function previousBoundary(now: number, b: DailyBoundary): number {
  * @throws Error when the time or the zone is invalid.
  */
 export function tradingDayOf(ts: number, b: DailyBoundary): string {
-  const zone = zoneOf(b.timezone);
-  const minutes = minuteOfDay(b.time);
-  // The day whose boundary comes next ends the current trading day, unless the boundary is
-  // midnight, which starts its own date.
-  let day = localDay(zone, ts) - 1;
-  while (instantOfWallTime(zone, day, minutes) <= ts) day += 1;
-  return dayLabel(minutes === 0 ? day - 1 : day);
+  return dayWindow(ts, b).label;
 }
 
 /** ISO weekday: Monday is 1, Sunday is 7. */

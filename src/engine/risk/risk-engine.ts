@@ -1,4 +1,4 @@
-import type { TradingState } from '../../domain/account.ts';
+import { type Account, accountBalance, type TradingState } from '../../domain/account.ts';
 import {
   AlertTriggeredV1,
   ChallengeFailedV1,
@@ -395,6 +395,7 @@ export class RiskEngine {
   ): void {
     const account = this.options.engine.account(a.id);
     if (account === undefined) return;
+    if (!this.states.flattening(a.id) && this.clearOfLimits(a, account, at)) return;
     const rules = a.spec.rules;
     const engine = this.options.engine;
     const instrument = (s: string) => this.instrument(s);
@@ -517,6 +518,88 @@ export class RiskEngine {
       return;
     }
     this.armAccountLevels(a, account.positions, low, floor);
+  }
+
+  /**
+   * The float filter of {@link checkAccount}: marks the account in floats and, when it is clear of
+   * every account limit by far more than the worst float error, sets its levels from that
+   * (conservative) headroom and returns true. Near a limit it returns false and the exact decimal
+   * check decides. A level only makes a check happen, so an early one costs a check, never a miss.
+   */
+  private clearOfLimits(
+    a: AccountRisk,
+    account: Account,
+    at: { symbol: string; low: number; high: number } | undefined,
+  ): boolean {
+    const rules = a.spec.rules;
+    const engine = this.options.engine;
+    let unrealized = 0;
+    let unrealizedHigh = 0;
+    let scale = 0;
+    for (const p of account.positions.values()) {
+      const long = p.side === 'long';
+      const last = engine.lastTick(p.symbol)?.price ?? p.entryPrice;
+      const onAt = at !== undefined && p.symbol === at.symbol;
+      const low = onAt ? (long ? at.low : at.high) : last;
+      const high = onAt ? (long ? at.high : at.low) : last;
+      const qm = p.quantity * this.instrument(p.symbol).multiplier;
+      unrealized += (long ? low - p.entryPrice : p.entryPrice - low) * qm;
+      unrealizedHigh += (long ? high - p.entryPrice : p.entryPrice - high) * qm;
+      scale += (Math.abs(low) + Math.abs(high) + Math.abs(p.entryPrice)) * qm;
+    }
+    const balance = this.floatBalance(account);
+    const dayStart = this.floatOf(a.dayStartBalance);
+    const tolerance = (scale + Math.abs(balance) + Math.abs(dayStart)) * FLOAT_TOLERANCE;
+    const equity = balance + unrealized;
+    const daily = equity - dayStart;
+    let lower = Number.POSITIVE_INFINITY;
+    if (rules.dailyLoss !== undefined) lower = daily + this.floatOf(rules.dailyLoss.limit);
+    const floor = maxLossFloor(a);
+    if (floor !== undefined) lower = Math.min(lower, equity - floor.toNumber());
+    const upper =
+      rules.dailyProfitLock !== undefined
+        ? this.floatOf(rules.dailyProfitLock.limit) - (balance + unrealizedHigh - dayStart)
+        : Number.POSITIVE_INFINITY;
+    if (!(lower > 2 * tolerance && upper > 2 * tolerance)) return false;
+    const k = account.positions.size;
+    for (const p of account.positions.values()) {
+      const levels = this.levelsOf(a, p);
+      const long = p.side === 'long';
+      const last = engine.lastTick(p.symbol)?.price ?? p.entryPrice;
+      const mark = at !== undefined && p.symbol === at.symbol ? (long ? at.low : at.high) : last;
+      const qm = p.quantity * this.instrument(p.symbol).multiplier;
+      if (lower !== Number.POSITIVE_INFINITY) {
+        const move = (lower - tolerance) / k / qm;
+        const level = long ? mark - move : mark + move;
+        this.setLevel(levels, 'accountLow', a, adverse(p), widened(level, adverse(p)));
+      }
+      if (upper !== Number.POSITIVE_INFINITY) {
+        const move = (upper - tolerance) / k / qm;
+        const level = long ? mark + move : mark - move;
+        this.setLevel(levels, 'accountHigh', a, favourable(p), widened(level, favourable(p)));
+      }
+    }
+    return true;
+  }
+
+  private readonly floats = new WeakMap<object, number>();
+
+  private floatOf(d: Decimal): number {
+    let n = this.floats.get(d);
+    if (n === undefined) {
+      n = d.toNumber();
+      this.floats.set(d, n);
+    }
+    return n;
+  }
+
+  private floatBalance(account: Account): number {
+    let n = this.floats.get(account);
+    if (n === undefined) {
+      n = accountBalance(account).toNumber();
+      this.floats.set(account, n);
+    }
+    return n;
   }
 
   /** Sets each position's share of the account's headroom as a price level. */
@@ -970,7 +1053,9 @@ export class RiskEngine {
     const groups = new Map<string, AccountRisk[]>();
     for (const a of this.accounts.values()) {
       const key = `${a.spec.rules.day.time}@${a.spec.rules.day.timezone}`;
-      groups.set(key, [...(groups.get(key) ?? []), a]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [a]);
+      else group.push(a);
     }
     for (const [key, accounts] of groups) this.armReset(key, accounts);
   }
@@ -1017,7 +1102,9 @@ export class RiskEngine {
       const s = a.spec.rules.session;
       if (s?.flatBy === undefined) continue;
       const key = JSON.stringify(s);
-      groups.set(key, [...(groups.get(key) ?? []), a]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [a]);
+      else group.push(a);
     }
     for (const [key, accounts] of groups) this.armOneFlatBy(key, accounts);
   }
@@ -1082,6 +1169,15 @@ export class RiskEngine {
     }
     this.index.set(h, levels.symbol, direction, level);
   }
+}
+
+/** Relative slack of the float filter: far above the few roundings of a mark-to-market in floats. */
+const FLOAT_TOLERANCE = 1e-9;
+
+/** A float level moved towards firing early by far more than its own rounding. */
+function widened(level: number, direction: 'falls' | 'rises'): number {
+  const slack = Math.abs(level) * 1e-12;
+  return direction === 'falls' ? level + slack : level - slack;
 }
 
 function isBlocked(blocked: readonly string[], symbol: string): boolean {

@@ -265,6 +265,8 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     const instrument = instruments.get(t.symbol);
     if (instrument === undefined) return;
     ticks.set(t.symbol, t);
+    // Nothing rests: nothing to trigger or fill (and no closures or copies on every tick).
+    if (resting.size === 0) return;
     const ofSymbol = () => [...resting.values()].filter((w) => w.order.symbol === t.symbol);
     for (const w of ofSymbol()) {
       const { side, type } = w.order;
