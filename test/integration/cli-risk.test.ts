@@ -3,47 +3,16 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * `warden replay --edges … --status` through the real CLI (`node bin/warden.js`), as in
  * test/integration/cli.test.ts: the prop-firm example, and edges files that are wrong.
  */
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const CONFIG = 'examples/prop-firm.yaml';
 const TICKS = 'examples/data/prop-firm-ticks.csv';
 const EDGES = 'examples/data/prop-firm-edges.jsonl';
-const SPAWN_TIMEOUT_MS = 60_000;
-/** A Node stack frame, as printed by `error.stack`. */
-const STACK_FRAME = /^ {4}at /m;
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function warden(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      // WARDEN_DEBUG would print stacks; the tests check that none appear.
-      env: { ...process.env, WARDEN_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: SPAWN_TIMEOUT_MS,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (signal !== null) reject(new Error(`warden ${args.join(' ')} ended by ${signal}\n${stderr}`));
-      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-  });
-}
 
 let dir: string;
 

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type CliResult, STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * Runs the real CLI (`node bin/warden.js …`) as a child process. Each test spawns its own
@@ -11,40 +11,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
  * (`run --duration 3`).
  */
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const CONFIG = 'examples/basic.yaml';
 const TICKS = 'examples/data/basic-ticks.csv';
-const SPAWN_TIMEOUT_MS = 60_000;
-/** A Node stack frame, as printed by `error.stack`. */
-const STACK_FRAME = /^ {4}at /m;
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function warden(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      // WARDEN_DEBUG would print stacks; the tests check that none appear.
-      env: { ...process.env, WARDEN_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: SPAWN_TIMEOUT_MS,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (signal !== null) reject(new Error(`warden ${args.join(' ')} ended by ${signal}\n${stderr}`));
-      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-  });
-}
 
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -93,7 +61,7 @@ describe.concurrent('warden replay', () => {
       warden('replay', '-c', CONFIG, '-t', TICKS, '--out', outB),
     ]);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    const [first, second, toFileA, toFileB] = runs as [Result, Result, Result, Result];
+    const [first, second, toFileA, toFileB] = runs as [CliResult, CliResult, CliResult, CliResult];
 
     expect(first.stdout.length).toBeGreaterThan(0);
     expect(sha256(second.stdout)).toBe(sha256(first.stdout));

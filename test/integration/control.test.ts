@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,17 +14,13 @@ import {
 import { type ControlServer, startControlServer } from '../../src/app/control/server.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { WardenError } from '../../src/domain/errors.ts';
+import { type CliResult, STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * A real control server on a Unix socket in a fresh temp directory, with a hand-written fake
  * handler in place of the daemon; then the `status` and `state` commands against it, spawned as
  * `node bin/warden.js …` the way test/integration/cli.test.ts runs the CLI.
  */
-
-const ROOT = new URL('../..', import.meta.url).pathname;
-const SPAWN_TIMEOUT_MS = 60_000;
-/** A Node stack frame, as printed by `error.stack`. */
-const STACK_FRAME = /^ {4}at /m;
 
 const REPORT: StatusReport = {
   generatedAt: '2026-01-05T15:12:30.000Z',
@@ -435,33 +430,6 @@ describe('the control server and client', () => {
   });
 });
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function warden(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, WARDEN_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: SPAWN_TIMEOUT_MS,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (signal !== null) reject(new Error(`warden ${args.join(' ')} ended by ${signal}\n${stderr}`));
-      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-  });
-}
-
 describe.concurrent('warden status and warden state', () => {
   it('status --json prints the report as JSON', async ({ expect }) => {
     const { path } = await serve();
@@ -552,7 +520,7 @@ describe.concurrent('warden status and warden state', () => {
   it('both commands have help with examples', async ({ expect }) => {
     const runs = await Promise.all([warden('status', '--help'), warden('state', '--help')]);
     for (const [i, command] of ['status', 'state'].entries()) {
-      const help = runs[i] as Result;
+      const help = runs[i] as CliResult;
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toContain(`Usage: warden ${command}`);
       expect(help.stdout).toContain('--socket <path>');

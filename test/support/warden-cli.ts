@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+
+/** The repository root, where `bin/warden.js` runs from. */
+export const ROOT = new URL('../..', import.meta.url).pathname;
+const SPAWN_TIMEOUT_MS = 60_000;
+/** A Node stack frame, as printed by `error.stack`. */
+export const STACK_FRAME = /^ {4}at /m;
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node bin/warden.js …args` in the repository root and collects its output. */
+export function warden(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
+      cwd: ROOT,
+      // WARDEN_DEBUG would print stacks; the tests check that none appear.
+      env: { ...process.env, WARDEN_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: SPAWN_TIMEOUT_MS,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (signal !== null) reject(new Error(`warden ${args.join(' ')} ended by ${signal}\n${stderr}`));
+      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
+  });
+}
