@@ -9,7 +9,7 @@ import type { Envelope } from '../../src/domain/events/envelope.ts';
 import type { OrderRequest } from '../../src/domain/order.ts';
 import type { Edge } from '../../src/engine/entry/entry-flow.ts';
 import type { MarketDataSource, Tick } from '../../src/ports/market-data.ts';
-import { monitoredHarness, T0 } from '../support/monitor-harness.ts';
+import { compositionDriver, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 /*
  * The entry flow through the whole composition (engine, paper venue, risk engine, monitor) on a
@@ -50,22 +50,7 @@ function setup(yaml: string, base = BASE) {
   const h = monitoredHarness(`${base}\n${yaml}`);
   const { clock, c, sink } = h;
 
-  /** Lets every promise chain under way run to its end (paper venue work is all microtasks). */
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 4; i++) {
-      await c.monitor.settled();
-      await c.execution.idle();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** Runs the timers due by `to` one at a time, settling after each, then moves the clock to `to`. */
-  async function runTo(to: number): Promise<void> {
-    await settle();
-    while (clock.runNextTimer(to)) await settle();
-    clock.advanceTo(to);
-    await settle();
-  }
+  const { settle, runTo } = compositionDriver(clock, c);
 
   return {
     h,

@@ -2,75 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { createPaperVenue } from '../../src/adapters/venues/paper/paper-venue.ts';
-import { VenueError } from '../../src/domain/errors.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
-import type { Order, OrderRequest } from '../../src/domain/order.ts';
 import type { Position } from '../../src/domain/position.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { EventFactory } from '../../src/engine/event-factory.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
 import { ExecutionService } from '../../src/engine/execution/execution-service.ts';
 import type { Tick } from '../../src/ports/market-data.ts';
-import type { OrderChanges, Venue } from '../../src/ports/venue.ts';
 import { BTC, ES, T0 } from '../support/engine-harness.ts';
-
-/** Wraps a venue: while `down`, every call fails with a transient network error. */
-class FlakyVenue implements Venue {
-  down = false;
-  /** The next placement is refused as a rejection. */
-  rejectNext = false;
-  readonly placeCalls: string[] = [];
-
-  constructor(private readonly inner: Venue) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-
-  private check(): void {
-    if (this.down) throw new VenueError('transient', 'NETWORK', 'connection reset');
-  }
-
-  async placeOrder(request: OrderRequest): Promise<Order> {
-    this.placeCalls.push(request.clientOrderId);
-    this.check();
-    if (this.rejectNext) {
-      this.rejectNext = false;
-      throw new VenueError('rejected', 'INSUFFICIENT_BALANCE', 'no margin');
-    }
-    return this.inner.placeOrder(request);
-  }
-
-  async cancelOrder(accountId: string, clientOrderId: string): Promise<Order> {
-    this.check();
-    return this.inner.cancelOrder(accountId, clientOrderId);
-  }
-
-  async replaceOrder(accountId: string, clientOrderId: string, changes: OrderChanges): Promise<Order> {
-    this.check();
-    return this.inner.replaceOrder(accountId, clientOrderId, changes);
-  }
-
-  openOrders(accountId: string) {
-    return this.inner.openOrders(accountId);
-  }
-
-  positions(accountId: string) {
-    return this.inner.positions(accountId);
-  }
-
-  onExecution(listener: Parameters<Venue['onExecution']>[0]) {
-    return this.inner.onExecution(listener);
-  }
-
-  close() {
-    return this.inner.close();
-  }
-}
+import { FlakyVenue } from '../support/flaky-venue.ts';
 
 /** Lets every promise chain started by a timer or a call run to its end (no wall-clock sleep). */
 async function settle(): Promise<void> {

@@ -38,6 +38,31 @@ export function monitoredHarness(yaml: string): MonitoredHarness {
   };
 }
 
+/** Settling and timer running for a composition on a simulated clock, without wall-clock sleeps. */
+export interface CompositionDriver {
+  /** Lets every promise chain under way run to its end (paper venue work is all microtasks). */
+  settle(): Promise<void>;
+  /** Runs the timers due by `to` one at a time, settling after each, then moves the clock to `to`. */
+  runTo(to: number): Promise<void>;
+}
+
+export function compositionDriver(clock: SimulatedClock, c: Composition): CompositionDriver {
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 4; i++) {
+      await c.monitor.settled();
+      await c.execution.idle();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  async function runTo(to: number): Promise<void> {
+    await settle();
+    while (clock.runNextTimer(to)) await settle();
+    clock.advanceTo(to);
+    await settle();
+  }
+  return { settle, runTo };
+}
+
 export const BASE = `
 engine: { seed: 1, candleIntervals: [] , staleFeedSeconds: 0 }
 accounts: [{ id: acc, balance: 1000000 }]

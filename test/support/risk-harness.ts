@@ -19,8 +19,8 @@ import { CollectingSink } from '../../src/engine/event-sink.ts';
 import { ExecutionService } from '../../src/engine/execution/execution-service.ts';
 import { RiskEngine } from '../../src/engine/risk/risk-engine.ts';
 import type { Tick } from '../../src/ports/market-data.ts';
-import type { OrderChanges, Venue } from '../../src/ports/venue.ts';
-import { T0 } from './monitor-harness.ts';
+import { FlakyVenue } from './flaky-venue.ts';
+import { compositionDriver, T0 } from './monitor-harness.ts';
 
 export { T0 };
 
@@ -82,18 +82,7 @@ export function riskHarness(yaml: string, options: { start?: number } = {}): Ris
   startWithInitialPositions(c, config, start);
   let orders = 0;
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 4; i++) {
-      await c.monitor.settled();
-      await c.execution.idle();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  async function runTo(to: number): Promise<void> {
-    while (clock.runNextTimer(to)) await settle();
-    clock.advanceTo(to);
-  }
+  const { settle, runTo } = compositionDriver(clock, c);
 
   async function order(spec: OrderSpec): Promise<Order | undefined> {
     orders++;
@@ -163,55 +152,7 @@ venue: { leverage: 100 }
 profiles: { default: { policy: hold } }
 `;
 
-/** Wraps a venue: while `down`, every order call fails with a transient network error. */
-export class FlakyVenue implements Venue {
-  down = false;
-
-  constructor(private readonly inner: Venue) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-
-  private check(): void {
-    if (this.down) throw new VenueError('transient', 'NETWORK', 'connection reset');
-  }
-
-  async placeOrder(request: OrderRequest): Promise<Order> {
-    this.check();
-    return this.inner.placeOrder(request);
-  }
-
-  async cancelOrder(accountId: string, clientOrderId: string): Promise<Order> {
-    this.check();
-    return this.inner.cancelOrder(accountId, clientOrderId);
-  }
-
-  async replaceOrder(accountId: string, clientOrderId: string, changes: OrderChanges): Promise<Order> {
-    this.check();
-    return this.inner.replaceOrder(accountId, clientOrderId, changes);
-  }
-
-  openOrders(accountId: string) {
-    return this.inner.openOrders(accountId);
-  }
-
-  positions(accountId: string) {
-    return this.inner.positions(accountId);
-  }
-
-  onExecution(listener: Parameters<Venue['onExecution']>[0]) {
-    return this.inner.onExecution(listener);
-  }
-
-  close() {
-    return this.inner.close();
-  }
-}
+export { FlakyVenue } from './flaky-venue.ts';
 
 /**
  * The engine, execution service and risk engine over a paper venue behind a `FlakyVenue` (the

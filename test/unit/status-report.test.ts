@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { processTick } from '../../src/app/compose.ts';
 import { statusReportSchema } from '../../src/app/control/protocol.ts';
 import { statusReport } from '../../src/app/status.ts';
-import { monitoredHarness, T0 } from '../support/monitor-harness.ts';
+import { compositionDriver, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 /*
  * statusReport over the whole composition on a simulated clock (T0 is Monday 2026-01-05 14:00Z,
@@ -25,20 +25,7 @@ profiles: { default: { policy: hold } }
   const { clock, c } = h;
   let orders = 0;
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 4; i++) {
-      await c.monitor.settled();
-      await c.execution.idle();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  async function runTo(to: number): Promise<void> {
-    await settle();
-    while (clock.runNextTimer(to)) await settle();
-    clock.advanceTo(to);
-    await settle();
-  }
+  const { settle, runTo } = compositionDriver(clock, c);
 
   return {
     h,

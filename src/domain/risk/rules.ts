@@ -1,3 +1,4 @@
+import { rootSymbol } from '../instrument.ts';
 import type { Decimal } from '../money.ts';
 import type { DailyBoundary, SessionSpec } from './calendar.ts';
 
@@ -129,4 +130,18 @@ export interface AccountRiskSpec {
   readonly rules: AccountRules;
   readonly entry: EntryLimits;
   readonly challenge?: ChallengeRules;
+}
+
+/** Whether the account's symbol block covers `symbol`, by itself or by its root (`RTY` covers `CON.F.US.RTY.H25`). */
+export function isSymbolBlocked(rules: AccountRules, symbol: string): boolean {
+  const blocked = rules.symbolBlock?.symbols;
+  if (blocked === undefined) return false;
+  const root = rootSymbol(symbol);
+  return blocked.some((b) => b === symbol || b === root);
+}
+
+/** The per-instrument contract limit for `symbol`: by symbol, then by root symbol, then the default. */
+export function instrumentLimit(rules: AccountRules, symbol: string): number | undefined {
+  const per = rules.maxContractsPerInstrument;
+  return per && (per.limits[symbol] ?? per.limits[rootSymbol(symbol)] ?? per.default);
 }

@@ -1,8 +1,8 @@
 import type { DeniedReason } from '../../domain/events/catalog.ts';
-import { rootSymbol } from '../../domain/instrument.ts';
 import { type Decimal, dec, moneyString, ZERO } from '../../domain/money.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import { sessionAt } from '../../domain/risk/calendar.ts';
+import { instrumentLimit, isSymbolBlocked } from '../../domain/risk/rules.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Engine, OrderDenial, OrderGate, OrderMeta } from '../engine.ts';
 import { type AccountRisk, metricsOf } from './account-risk.ts';
@@ -41,7 +41,7 @@ export class PreTradeGate implements OrderGate {
     if (rules.session !== undefined && !sessionAt(now, rules.session).entriesAllowed) {
       return deny('SESSION_CLOSED', `the ${rules.session.timezone} session does not take entries now`);
     }
-    if (rules.symbolBlock?.symbols.some((s) => s === request.symbol || s === rootSymbol(request.symbol))) {
+    if (isSymbolBlocked(rules, request.symbol)) {
       return deny('SYMBOL_BLOCKED', `${request.symbol} is blocked for ${a.id}`);
     }
     const account = engine.account(a.id)!;
@@ -107,9 +107,7 @@ export class PreTradeGate implements OrderGate {
         `${a.id} already holds ${account.positions.size} positions (limit ${entry.maxPositions})`,
       );
     }
-    const per = rules.maxContractsPerInstrument;
-    const perLimit =
-      per && (per.limits[request.symbol] ?? per.limits[rootSymbol(request.symbol)] ?? per.default);
+    const perLimit = instrumentLimit(rules, request.symbol);
     if (perLimit !== undefined && after > perLimit) {
       return deny(
         'MAX_CONTRACTS',

@@ -7,7 +7,7 @@ import {
   LimitBreachedV1,
 } from '../../domain/events/catalog.ts';
 import type { Envelope, Urgency } from '../../domain/events/envelope.ts';
-import { type Instrument, rootSymbol } from '../../domain/instrument.ts';
+import type { Instrument } from '../../domain/instrument.ts';
 import { type Decimal, dec, moneyString } from '../../domain/money.ts';
 import type { OrderSide } from '../../domain/order.ts';
 import { type Position, unrealizedPnl } from '../../domain/position.ts';
@@ -19,7 +19,13 @@ import {
 } from '../../domain/risk/calendar.ts';
 import { RiskLevelIndex } from '../../domain/risk/level-index.ts';
 import { adverse, favourable, pnlLevel } from '../../domain/risk/levels.ts';
-import type { AccountRiskSpec, EnforcementAction, RuleCode } from '../../domain/risk/rules.ts';
+import {
+  type AccountRiskSpec,
+  type EnforcementAction,
+  instrumentLimit,
+  isSymbolBlocked,
+  type RuleCode,
+} from '../../domain/risk/rules.ts';
 import type { CancelTimer, Clock } from '../../ports/clock.ts';
 import type { Tick } from '../../ports/market-data.ts';
 import type { Engine, VenueOutcome } from '../engine.ts';
@@ -377,8 +383,7 @@ export class RiskEngine {
 
   /** True while a rule wants the position closed whatever the price: a flattening hold, a blocked symbol. */
   private mustExit(a: AccountRisk, p: Position): boolean {
-    const block = a.spec.rules.symbolBlock;
-    return this.states.flattening(a.id) || (block !== undefined && isBlocked(block.symbols, p.symbol));
+    return this.states.flattening(a.id) || isSymbolBlocked(a.spec.rules, p.symbol);
   }
 
   // ── account limits ────────────────────────────────────────────────────────────────────────
@@ -714,7 +719,7 @@ export class RiskEngine {
       this.options.execution.exit({ position: p, condition: 'risk_rule', cause: causedBy(event) });
       return;
     }
-    if (rules.symbolBlock !== undefined && isBlocked(rules.symbolBlock.symbols, p.symbol)) {
+    if (isSymbolBlocked(rules, p.symbol)) {
       const event = this.breach(a, 'SYMBOL_BLOCK', 0, p.quantity, 'CLOSE_POSITION', 'CRITICAL', p, cause);
       this.options.execution.exit({ position: p, condition: 'risk_rule', cause: causedBy(event) });
       return;
@@ -739,28 +744,25 @@ export class RiskEngine {
 
   private checkContracts(a: AccountRisk, p: Position, cause: Cause): void {
     const rules = a.spec.rules;
-    const per = rules.maxContractsPerInstrument;
-    if (per !== undefined) {
-      const limit = per.limits[p.symbol] ?? per.limits[rootSymbol(p.symbol)] ?? per.default;
-      if (limit !== undefined && p.quantity > limit) {
-        const event = this.breach(
-          a,
-          'MAX_CONTRACTS_PER_INSTRUMENT',
-          limit,
-          p.quantity,
-          'CLOSE_EXCESS',
-          'CRITICAL',
-          p,
-          cause,
-        );
-        this.options.execution.exit({
-          position: p,
-          quantity: p.quantity - limit,
-          condition: 'risk_rule',
-          cause: causedBy(event),
-        });
-        return;
-      }
+    const limit = instrumentLimit(rules, p.symbol);
+    if (limit !== undefined && p.quantity > limit) {
+      const event = this.breach(
+        a,
+        'MAX_CONTRACTS_PER_INSTRUMENT',
+        limit,
+        p.quantity,
+        'CLOSE_EXCESS',
+        'CRITICAL',
+        p,
+        cause,
+      );
+      this.options.execution.exit({
+        position: p,
+        quantity: p.quantity - limit,
+        condition: 'risk_rule',
+        cause: causedBy(event),
+      });
+      return;
     }
     if (rules.maxContracts !== undefined) {
       const positions = this.positionsOf(a);
@@ -1178,9 +1180,4 @@ const FLOAT_TOLERANCE = 1e-9;
 function widened(level: number, direction: 'falls' | 'rises'): number {
   const slack = Math.abs(level) * 1e-12;
   return direction === 'falls' ? level + slack : level - slack;
-}
-
-function isBlocked(blocked: readonly string[], symbol: string): boolean {
-  const root = rootSymbol(symbol);
-  return blocked.some((b) => b === symbol || b === root);
 }
