@@ -21,6 +21,15 @@ export const ERROR_CODES = {
   WARDEN_EVENT_DUPLICATE: 'An event id was already appended or processed.',
   WARDEN_STORE_CONFLICT: 'An append did not match the expected version of its key.',
   WARDEN_TRANSPORT_CLOSED: 'The transport was used after it was closed.',
+  WARDEN_STORE_UNAVAILABLE:
+    'The event store cannot be opened or reached (bad path, permissions, database down, failed migration).',
+  WARDEN_STORE_SCHEMA_NEWER: 'The store was migrated by a newer Warden than this one.',
+  WARDEN_AUDIT_BROKEN: 'The hash chain of the event log is broken; the first broken link is named.',
+  WARDEN_RESUME_MISMATCH:
+    'A replay cannot resume from this store: it holds no run, another run (config, ticks), or a finished one.',
+  WARDEN_REPLAY_DIVERGED:
+    'A resumed replay produced an event that differs from the one stored at the same place.',
+  WARDEN_UNKNOWN_POSITION: 'A request names a position the store does not hold.',
   WARDEN_VENUE_TRANSIENT:
     'A venue call failed for a reason that may pass (network, rate limit, maintenance).',
   WARDEN_VENUE_REJECTED: 'The venue refused an order or a request (invalid order, insufficient funds).',

@@ -1,12 +1,14 @@
 import type { Envelope } from '../domain/events/envelope.ts';
 
-/** An event as stored: its envelope plus where it sits in the log. */
+/** An event as stored: its envelope plus where it sits in the log and its link in the hash chain. */
 export interface StoredEvent {
   readonly envelope: Envelope;
   /** Global position in the log, from 1, gap-free. */
   readonly position: number;
   /** Version of the event within its key, from 1. */
   readonly version: number;
+  /** SHA-256 (hex) of the previous event's hash and this event's canonical form; see `chain.ts`. */
+  readonly hash: string;
 }
 
 export interface ReadQuery {
@@ -14,6 +16,10 @@ export interface ReadQuery {
   readonly afterPosition?: number;
   readonly key?: string;
   readonly type?: string;
+  /** Only events whose `data.positionId` is this. */
+  readonly positionId?: string;
+  /** Only events of this correlation chain (`correlationId`, or the event that started it). */
+  readonly correlationId?: string;
   /** Only events with `ts` at or after this time (epoch ms). */
   readonly since?: number;
   /** Only events with `ts` before this time (epoch ms). */
@@ -29,21 +35,145 @@ export interface AppendOptions {
   readonly expectedVersion?: number;
 }
 
+/** A durable state record: upserted by id within its collection, deleted when `value` is null. */
+export interface StateRecord {
+  readonly collection: string;
+  readonly id: string;
+  readonly value: unknown;
+}
+
+/** A row of the `positions` table: Warden's durable view of each position it watches. */
+export interface PositionRow {
+  readonly id: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly quantity: number;
+  readonly entryPrice: number;
+  readonly stopPrice?: number;
+  readonly targetPrice?: number;
+  readonly profile?: string;
+  /** Epoch ms. */
+  readonly openedAt: number;
+  readonly status: 'open' | 'closed';
+  /** Epoch ms, once closed. */
+  readonly closedAt?: number;
+  /** Free-form extras (thesis, candle management), as JSON. */
+  readonly attrs?: Readonly<Record<string, unknown>>;
+}
+
 /**
- * The append-only event store: the source of truth. Hides connections and transactions; a
- * batch appends atomically or not at all.
+ * A row of the `decisions` table, after the seed's `position_management_decisions`: what a
+ * decision policy saw, what it answered, and what it cost.
+ */
+export interface DecisionRow {
+  /** The `Agent.Decision.Made.v1` event id. */
+  readonly id: string;
+  readonly positionId: string;
+  readonly accountId: string;
+  /** Epoch ms. */
+  readonly decidedAt: number;
+  readonly policy: string;
+  /** The trigger or candle close that asked. */
+  readonly trigger: string;
+  readonly action: string;
+  readonly confidence: number;
+  readonly reasoning: string;
+  readonly actionDetails?: unknown;
+  /** The position and account as the policy saw them. */
+  readonly stateAtDecision?: unknown;
+  readonly marketContext?: unknown;
+  readonly rawResponse?: string;
+  readonly latencyMs: number;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
+  /** In USD. */
+  readonly cost?: number;
+  readonly model?: string;
+  /** Why the answer came from the fallback policy, or which guardrail rejected it. */
+  readonly fallbackReason?: string;
+}
+
+/**
+ * One unit of work, committed in one transaction or not at all: the events a state change
+ * produced (the outbox), the state itself, and the inbox ids of the events it consumed.
+ */
+export interface CommitUnit {
+  readonly events?: readonly Envelope[];
+  /** Optimistic concurrency for `events`, as for `append`. */
+  readonly expectedVersion?: number;
+  readonly records?: readonly StateRecord[];
+  readonly positions?: readonly PositionRow[];
+  readonly decisions?: readonly DecisionRow[];
+  /**
+   * The inbox: these event ids were processed by `consumer` as part of this unit. Rejects the
+   * whole unit with `WARDEN_EVENT_DUPLICATE` when one was already recorded for the consumer.
+   */
+  readonly processed?: { readonly consumer: string; readonly eventIds: readonly string[] };
+  /** A snapshot taken at the log's head after this unit's events. */
+  readonly snapshot?: { readonly name: string; readonly data: unknown };
+}
+
+export interface Snapshot {
+  readonly name: string;
+  /** The global position of the last event the snapshot includes. */
+  readonly position: number;
+  /** Epoch ms (wall clock of the store) when it was written. */
+  readonly takenAt: number;
+  readonly data: unknown;
+}
+
+/** What `verifyChain` found: the first broken link, if any. */
+export interface AuditResult {
+  readonly ok: boolean;
+  readonly checked: number;
+  /** Hash of the last event checked (an anchor to keep elsewhere). */
+  readonly headHash: string;
+  readonly broken?: {
+    readonly position: number;
+    readonly id: string;
+    readonly expected: string;
+    readonly actual: string;
+  };
+}
+
+/**
+ * The append-only event store: the source of truth, with the durable state that commits with it.
+ * Hides connections and transactions; a unit commits atomically or not at all. Events get a
+ * gap-free global position, a per-key version and a hash chained to the previous event.
  */
 export interface EventStore {
+  /** Adapter name: `memory`, `sqlite` or `postgres`. */
+  readonly kind: string;
   /**
    * Appends a batch atomically, in order. Rejects with `WARDEN_EVENT_DUPLICATE` when an id is
    * already stored and `WARDEN_STORE_CONFLICT` when `expectedVersion` does not match.
    */
   append(events: readonly Envelope[], options?: AppendOptions): Promise<StoredEvent[]>;
+  /** Commits a unit of work atomically (the same errors as `append`). Returns the stored events. */
+  commit(unit: CommitUnit): Promise<StoredEvent[]>;
   /** Events matching the query, in global order. */
   read(query?: ReadQuery): AsyncIterable<StoredEvent>;
   /** The last global position (0 when empty). */
   head(): Promise<number>;
   /** Current version of a key (0 when it has no events). */
   version(key: string): Promise<number>;
+  /** True when `consumer` has recorded `eventId` in its inbox. */
+  processed(consumer: string, eventId: string): Promise<boolean>;
+  /** A state record's value, or undefined. */
+  record(collection: string, id: string): Promise<unknown>;
+  /** Every record of a collection, ordered by id. */
+  records(collection: string): Promise<Array<{ readonly id: string; readonly value: unknown }>>;
+  /** The newest snapshot with this name. */
+  latestSnapshot(name: string): Promise<Snapshot | undefined>;
+  /** Rows of the positions table, ordered by id. */
+  positions(filter?: { readonly status?: 'open' | 'closed'; readonly id?: string }): Promise<PositionRow[]>;
+  /** Rows of the decisions table, ordered by time then id. */
+  decisions(filter?: { readonly positionId?: string }): Promise<DecisionRow[]>;
+  /**
+   * Calls `listener` with the id of every row inserted into the positions table, by any program,
+   * until the returned function is called. Optional: only stores with notifications have it.
+   */
+  onPositionInserted?(listener: (positionId: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
