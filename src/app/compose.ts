@@ -1,9 +1,14 @@
-import { createPaperVenue, type PaperVenue } from '../adapters/venues/paper/paper-venue.ts';
+import {
+  createPaperVenue,
+  type PaperVenue,
+  type PaperVenueState,
+} from '../adapters/venues/paper/paper-venue.ts';
 import type { CandleInterval } from '../domain/candles.ts';
 import { AlertTriggeredV1 } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { defineInstrument, type Instrument } from '../domain/instrument.ts';
 import { CorrelationMonitor } from '../domain/monitoring/correlation.ts';
+import type { Order } from '../domain/order.ts';
 import { candleOf } from '../engine/candle-watch.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
 import { EntryFlow } from '../engine/entry/entry-flow.ts';
@@ -33,6 +38,17 @@ export interface Composition {
   readonly entry: EntryFlow;
   readonly correlations: CorrelationMonitor;
   readonly instruments: readonly Instrument[];
+  /**
+   * Hands an event to the components that follow events (monitor, risk, entry) without emitting
+   * it: state rebuilt on recovery is told to them this way, so the log does not repeat it.
+   */
+  readonly observe: (envelope: Envelope) => void;
+}
+
+/** Options of the paper venue beyond the config: its durable order log and a restored state. */
+export interface VenueHooks {
+  readonly onAccepted?: (order: Order) => void;
+  readonly restore?: PaperVenueState;
 }
 
 export function instrumentsOf(config: WardenConfig): Instrument[] {
@@ -69,7 +85,13 @@ export function initialPositionsOf(config: WardenConfig, startTime: number): Ini
 
 export function compose(
   config: WardenConfig,
-  deps: { clock: Clock; ids: IdGenerator; sink: EventSink; candleIntervals?: readonly CandleInterval[] },
+  deps: {
+    clock: Clock;
+    ids: IdGenerator;
+    sink: EventSink;
+    candleIntervals?: readonly CandleInterval[];
+    venue?: VenueHooks;
+  },
 ): Composition {
   const { clock, ids } = deps;
   // Recent returns per symbol for the correlation pre-trade check.
@@ -84,18 +106,23 @@ export function compose(
     feeBps: config.venue.feeBps,
     leverage: config.venue.leverage,
     ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
+    ...(deps.venue?.onAccepted !== undefined ? { onAccepted: deps.venue.onAccepted } : {}),
+    ...(deps.venue?.restore !== undefined ? { restore: deps.venue.restore } : {}),
   });
   // Every event goes to the output first, then to the monitor, which follows the positions, then
   // to the risk engine, which enforces the account rules on them.
   let monitor: Monitor | undefined;
   let risk: RiskEngine | undefined;
   let entry: EntryFlow | undefined;
-  const emit = (envelope: Envelope) => {
-    deps.sink.emit(envelope);
+  const observe = (envelope: Envelope) => {
     monitor?.observe(envelope);
     risk?.observe(envelope);
     entry?.observe(envelope);
     if (envelope.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(envelope.data));
+  };
+  const emit = (envelope: Envelope) => {
+    deps.sink.emit(envelope);
+    observe(envelope);
   };
   const engine = new Engine({
     clock,
@@ -187,7 +214,7 @@ export function compose(
   const venuePort: Venue = venue;
   venuePort.onConnection?.((connected, message) => risk?.onConnection(connected, message));
   entry = new EntryFlow({ clock, engine, events, emit, limits: (accountId) => specs.get(accountId)?.entry });
-  return { engine, venue, monitor, execution, watchdog, risk, entry, instruments, correlations };
+  return { engine, venue, monitor, execution, watchdog, risk, entry, instruments, correlations, observe };
 }
 
 /**

@@ -10,12 +10,14 @@ import { createTickGuard } from '../domain/tick-guard.ts';
 import { DemoEdgeSource } from '../engine/demo-edge-source.ts';
 import type { EventSink } from '../engine/event-sink.ts';
 import { TickConflator } from '../engine/tick-conflator.ts';
-import { compose, processTick, startWithInitialPositions } from './compose.ts';
+import type { EventStore } from '../ports/store.ts';
+import { type Composition, compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { DEFAULT_CONTROL_SOCKET } from './control/protocol.ts';
 import { startControlServer } from './control/server.ts';
 import { describeEvent } from './event-lines.ts';
 import type { Logger } from './logger.ts';
+import { DurableEngine, type StartReport } from './persistence/durable.ts';
 import { statusReport } from './status.ts';
 
 export interface DaemonOptions {
@@ -26,6 +28,15 @@ export interface DaemonOptions {
   readonly statusEverySeconds?: number;
   /** Unix socket for `warden status` and `warden state`; false for none. */
   readonly controlSocket?: string | false;
+  /**
+   * The durable store (`--store`): events, positions, decisions and the paper venue's state
+   * commit to it; a start recovers from it. The daemon closes it on stop. None: in memory only.
+   */
+  readonly store?: { readonly store: EventStore; readonly name: string };
+  /** Seconds between snapshots (default 60); one is also taken on a graceful stop. */
+  readonly snapshotEverySeconds?: number;
+  /** Called once started, with how the start went (for tests). */
+  readonly onStarted?: (c: Composition, report: StartReport | undefined) => void;
 }
 
 /**
@@ -53,14 +64,65 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       void transport.publish(envelope);
     },
   };
-  const c = compose(config, { clock, ids, sink });
+  const durable =
+    options.store !== undefined
+      ? new DurableEngine({ config, store: options.store.store, clock, ids, sink })
+      : undefined;
   const printer = await transport.subscribe('console', async (envelope) => {
     const line = describeEvent(envelope);
     if (line !== undefined) logger[line.level](line.text);
   });
 
   const start = clock.now();
-  startWithInitialPositions(c, config, start);
+  let c: Composition;
+  let report: StartReport | undefined;
+  if (durable !== undefined) {
+    report = await durable.start();
+    c = durable.c;
+    logStart(logger, options.store!.name, report);
+  } else {
+    c = compose(config, { clock, ids, sink });
+    startWithInitialPositions(c, config, start);
+  }
+  // Group commit: whatever the engine emitted since the last commit goes in one transaction, a
+  // few milliseconds after the first event; a failed commit keeps it pending and counts towards
+  // the store-error circuit breaker, while hard stops keep being enforced from memory.
+  let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> | undefined;
+  const commitSoon = (delayMs = 5) => {
+    if (durable === undefined || commitTimer !== undefined) return;
+    commitTimer = setTimeout(() => {
+      commitTimer = undefined;
+      committing = durable
+        .commit()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          logger.warn(`store commit failed (kept pending, retrying): ${message}`);
+          c.risk.breakers.onStoreError(message);
+          commitSoon(1_000);
+        });
+    }, delayMs);
+  };
+  const snapshotMs = (options.snapshotEverySeconds ?? 60) * 1000;
+  const snapshotTimer =
+    durable === undefined
+      ? undefined
+      : setInterval(() => {
+          durable.snapshot().catch((error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            logger.warn(`snapshot failed: ${message}`);
+            c.risk.breakers.onStoreError(message);
+          });
+        }, snapshotMs);
+  const unlisten =
+    durable !== undefined
+      ? await durable.listenForPositions((line) => {
+          logger.info(line);
+          commitSoon();
+        })
+      : undefined;
+  options.onStarted?.(c, report);
   const control =
     options.controlSocket === false
       ? undefined
@@ -143,6 +205,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         void demo?.step();
       }
     }
+    commitSoon();
   };
   try {
     for await (const tick of feed.ticks({ signal, onProblem: (p) => logger.warn(`feed: ${p.message}`) })) {
@@ -169,9 +232,39 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await control?.close();
     demo?.stop();
     cancelStatus();
+    if (durable !== undefined) {
+      if (snapshotTimer !== undefined) clearInterval(snapshotTimer);
+      if (commitTimer !== undefined) clearTimeout(commitTimer);
+      await unlisten?.();
+      await committing;
+      try {
+        await durable.snapshot();
+        logger.info(`snapshot written to ${options.store!.name}`);
+      } catch (error) {
+        logger.error(
+          `final snapshot failed: ${error instanceof Error ? error.message : String(error)}; the next start recovers from the log`,
+        );
+      }
+    }
     c.engine.stop();
     await printer.close();
     await transport.close();
     logger.info(`stopped; ${c.engine.openPositions().length} position(s) still open`);
+  }
+}
+
+function logStart(logger: Logger, store: string, r: StartReport): void {
+  if (!r.recovered) {
+    logger.info(`store ${store}: new, ${r.positions} position(s) from the configuration`);
+    return;
+  }
+  logger.info(
+    `store ${store}: recovered ${r.positions} open position(s) from ${r.snapshotPosition !== undefined ? `the snapshot at event ${r.snapshotPosition}` : 'the log (no snapshot)'} and ${r.tailEvents} event(s) after it`,
+  );
+  if (r.discrepancies.length === 0) logger.info('reconciled with the venue: no discrepancy');
+  for (const d of r.discrepancies) {
+    logger.warn(
+      `reconciliation: ${d.kind} ${d.accountId} ${d.symbol}: warden ${JSON.stringify(d.warden)}, venue ${JSON.stringify(d.venue)}`,
+    );
   }
 }

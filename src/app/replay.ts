@@ -3,16 +3,21 @@ import { SimulatedClock } from '../adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../adapters/ids/ulid.ts';
 import { accountBalance } from '../domain/account.ts';
 import { WardenError } from '../domain/errors.ts';
+import type { Envelope } from '../domain/events/envelope.ts';
 import { EventRegistry } from '../domain/events/registry.ts';
 import { Decimal, moneyString } from '../domain/money.ts';
+import type { Order } from '../domain/order.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
+import type { EventStore } from '../ports/store.ts';
 import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import type { StatusReport } from './control/protocol.ts';
 import type { TimedEdge } from './edges-file.ts';
 import { JsonlSink } from './jsonl-sink.ts';
+import { configHash, openReplayRun, progressRecord, type ReplayProgress } from './persistence/replay-run.ts';
+import { StoreWriter } from './persistence/store-writer.ts';
 import { statusReport } from './status.ts';
 
 export interface ReplayOptions {
@@ -34,6 +39,21 @@ export interface ReplayOptions {
   readonly edges?: readonly TimedEdge[];
   /** Put every account's standing at the end of the run in the summary (`--status`). */
   readonly status?: boolean;
+  /**
+   * Persist the run: events, positions and decisions rows, the paper venue's order log and the
+   * run's progress, committed together every `commitEveryTicks` ticks (`--store`).
+   */
+  readonly store?: {
+    readonly store: EventStore;
+    /** For messages: the store as the user named it. */
+    readonly name: string;
+    /** Identifies the inputs (see `inputHash`), so a resume cannot mix runs. */
+    readonly inputHash: string;
+    /** Continue the run the store holds from its last committed tick (`--resume`). */
+    readonly resume?: boolean;
+    /** Ticks per commit (default 5,000; also when 20,000 events are pending). */
+    readonly commitEveryTicks?: number;
+  };
 }
 
 export interface ReplaySummary {
@@ -51,6 +71,8 @@ export interface ReplaySummary {
   readonly ticksPerSec: number;
   /** Every account's standing at the end, when asked for. */
   readonly status?: StatusReport;
+  /** With a store: input records re-derived from it on resume, and events it holds for the run. */
+  readonly store?: { readonly resumedAfter: number; readonly events: number; readonly commits: number };
 }
 
 /**
@@ -66,7 +88,68 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const ids = createUlidGenerator({ clock, seed: config.engine.seed });
   const counter = new CountingSink();
   const jsonl = new JsonlSink(options.out, new EventRegistry());
-  const c = compose(config, { clock, ids, sink: fanOut(counter, jsonl) });
+  const persist = options.store;
+  let run: ReplayProgress | undefined;
+  let writer: StoreWriter | undefined;
+  if (persist !== undefined) {
+    const opened = await openReplayRun(
+      persist.store,
+      persist.name,
+      { configHash: configHash(config), inputHash: persist.inputHash },
+      persist.resume === true,
+    );
+    run = opened.progress;
+    writer = new StoreWriter({
+      store: persist.store,
+      verifyFirst: { count: run.events, afterPosition: run.startPosition },
+    });
+    // The run is recorded before its first tick, so a kill at any moment leaves something to resume.
+    if (!opened.resumed) await writer.commit({ records: [progressRecord(run)] });
+  }
+  // On resume, events re-derived up to the last committed tick were printed by the earlier run.
+  const printed = writer === undefined ? jsonl : { emit: (e: Envelope) => writer.live && jsonl.emit(e) };
+  const c = compose(config, {
+    clock,
+    ids,
+    sink: writer === undefined ? fanOut(counter, jsonl) : fanOut(counter, writer, printed),
+    ...(writer !== undefined
+      ? {
+          venue: {
+            onAccepted: (order: Order) =>
+              writer.put({
+                collection: 'paper.orders',
+                id: `${order.accountId}/${order.clientOrderId}`,
+                value: order,
+              }),
+          },
+        }
+      : {}),
+  });
+  const commitEvery = persist?.commitEveryTicks ?? 5_000;
+  let sinceCommit = 0;
+  let commits = 0;
+  const commit = async (finished: boolean) => {
+    if (writer === undefined || run === undefined) return;
+    run = {
+      ...run,
+      ticksRead,
+      events: run.events + writer.pending,
+      finished,
+    };
+    await writer.commit({ records: [progressRecord(run)] });
+    sinceCommit = 0;
+    commits++;
+  };
+  /** After each processed tick: verify (resume) or commit when due. */
+  const afterTick = async () => {
+    if (writer === undefined || run === undefined) return;
+    if (!writer.live) {
+      if (ticksRead >= run.ticksRead) await writer.goLive();
+      else if (ticksRead % 1_000 === 0) await writer.verify();
+      return;
+    }
+    if (++sinceCommit >= commitEvery || writer.pending >= 20_000) await commit(false);
+  };
   const guard = createTickGuard(config.instruments.map((i) => i.symbol));
   const problems: Record<string, number> = {};
   const report = (problem: InputProblem) => {
@@ -78,6 +161,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   };
 
   let ticksRead = 0;
+  const resumedAfter = persist?.resume === true && run !== undefined ? run.ticksRead : 0;
   let ticksAccepted = 0;
   let started_ = false;
   const progressEvery = options.progressEvery ?? 10_000;
@@ -148,10 +232,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       const entering = c.entry.settled();
       if (entering !== undefined) await entering;
       if (jsonl.full) await jsonl.flush();
+      await afterTick();
     }
     await Promise.all(pending);
     await c.entry.idle();
     await c.execution.idle();
+    if (writer !== undefined) {
+      await writer.goLive();
+      await commit(true);
+    }
   } finally {
     c.entry.stop();
     c.risk.stop();
@@ -181,6 +270,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     wallMs,
     ticksPerSec: wallMs > 0 ? Math.round((ticksAccepted / wallMs) * 1000) : 0,
     ...(options.status ? { status: statusReport(c.risk, clock.now()) } : {}),
+    ...(persist !== undefined && run !== undefined
+      ? { store: { resumedAfter: resumedAfter, events: run.events, commits } }
+      : {}),
   };
 }
 

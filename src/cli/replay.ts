@@ -4,11 +4,14 @@ import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createCsvTickSource } from '../adapters/market-data/csv-ticks.ts';
+import { describeStore, openEventStore } from '../adapters/stores/open-store.ts';
 import { loadConfig } from '../app/config/load.ts';
 import { formatStatus } from '../app/control/format-status.ts';
 import { loadEdges } from '../app/edges-file.ts';
+import { inputHash } from '../app/persistence/replay-run.ts';
 import { problemText, type ReplaySummary, runReplay } from '../app/replay.ts';
 import { WardenError } from '../domain/errors.ts';
+import type { EventStore } from '../ports/store.ts';
 
 interface ReplayFlags {
   config: string;
@@ -18,6 +21,10 @@ interface ReplayFlags {
   quiet?: boolean;
   edges?: string;
   status?: boolean;
+  store?: string;
+  resume?: boolean;
+  commitEvery: string;
+  progress?: boolean;
 }
 
 export function registerReplay(program: Command): void {
@@ -34,11 +41,23 @@ export function registerReplay(program: Command): void {
     .option('-q, --quiet', 'do not print skipped ticks, only count them')
     .option('-e, --edges <file>', 'JSONL edges handed to the entry flow at their ts (see examples/README.md)')
     .option('--status', "print every account's standing against its rules at the end (stderr)")
+    .option(
+      '--store <spec>',
+      'persist the run in an event store: a SQLite file or a postgres:// URL (must be new unless --resume)',
+    )
+    .option('--resume', 'continue the replay held by --store from its last committed tick')
+    .option('--commit-every <ticks>', 'ticks per store commit', '5000')
+    .option('--progress', 'print "progress N" lines (input records read) on stderr, for scripts')
     .addHelpText(
       'after',
       `
 The summary (ticks, events by type, positions closed, realized PnL, wall time, ticks/s) goes
 to stderr. Two runs over the same inputs write byte-identical JSONL.
+
+With --store, the events, the positions and decisions tables, the paper venue's orders and the
+run's progress commit together every --commit-every ticks. If the run is killed, the same
+command with --resume re-derives the committed part (checking it against the store), prints and
+stores only what follows, and ends with the same log as a run that was never interrupted.
 
 Exit codes: 0 done, 2 invalid config or (with --strict) a bad tick, 1 unexpected failure.
 
@@ -47,7 +66,9 @@ Examples:
   $ warden replay -c examples/basic.yaml -t examples/data/basic-ticks.csv -o events.jsonl
   $ warden replay -c desk.yaml -t ticks.csv --strict > events.jsonl
   $ warden replay -c examples/prop-firm.yaml -t examples/data/prop-firm-ticks.csv \
-      --edges examples/data/prop-firm-edges.jsonl --status -o events.jsonl`,
+      --edges examples/data/prop-firm-edges.jsonl --status -o events.jsonl
+  $ warden replay -c desk.yaml -t ticks.csv --store data/run.db -o events.jsonl
+  $ warden replay -c desk.yaml -t ticks.csv --store data/run.db --resume -o more-events.jsonl`,
     )
     .action(async (flags: ReplayFlags) => {
       const config = await loadConfig(flags.config);
@@ -59,6 +80,24 @@ Examples:
           `${flags.ticks}: tick file not found or not readable`,
         );
       });
+      const commitEveryTicks = Number(flags.commitEvery);
+      if (!Number.isInteger(commitEveryTicks) || commitEveryTicks < 1) {
+        throw new WardenError(
+          'WARDEN_CONFIG_INVALID',
+          `--commit-every must be a whole number ≥ 1, not ${flags.commitEvery}`,
+          {
+            problems: [`--commit-every: ${flags.commitEvery} is not a whole number ≥ 1`],
+          },
+        );
+      }
+      if (flags.resume && flags.store === undefined) {
+        throw new WardenError(
+          'WARDEN_RESUME_MISMATCH',
+          '--resume needs --store: the store holding the run to continue',
+        );
+      }
+      const store: EventStore | undefined =
+        flags.store !== undefined ? await openEventStore(flags.store) : undefined;
       const source = createCsvTickSource(flags.ticks);
       const out: Writable = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const bar = process.stderr.isTTY ? await progressBar(flags.ticks) : undefined;
@@ -74,12 +113,28 @@ Examples:
             bar?.clear();
             process.stderr.write(`skipped ${problemText(p)}\n`);
           },
-          onProgress: (n) => bar?.update(n),
+          onProgress: (n) => {
+            bar?.update(n);
+            if (flags.progress) process.stderr.write(`progress ${n}\n`);
+          },
+          ...(flags.progress ? { progressEvery: 1_000 } : {}),
           ...(edges !== undefined ? { edges } : {}),
           ...(flags.status ? { status: true } : {}),
+          ...(store !== undefined
+            ? {
+                store: {
+                  store,
+                  name: describeStore(flags.store!),
+                  inputHash: await inputHash([flags.ticks, flags.edges]),
+                  resume: flags.resume === true,
+                  commitEveryTicks,
+                },
+              }
+            : {}),
         });
       } finally {
         bar?.finish();
+        await store?.close();
         if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
       }
       process.stderr.write(formatSummary(summary));
@@ -135,7 +190,12 @@ export function formatSummary(s: ReplaySummary): string {
     `  realized PnL ${s.realizedPnl} (net of fees, all accounts)`,
     `  wall time    ${(s.wallMs / 1000).toFixed(3)} s`,
     `  throughput   ${s.ticksPerSec} ticks/s`,
-    '',
   );
+  if (s.store !== undefined) {
+    lines.push(
+      `  store        ${s.store.events} events in ${s.store.commits} commit(s)${s.store.resumedAfter > 0 ? `, resumed after input record ${s.store.resumedAfter}` : ''}`,
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }

@@ -136,30 +136,100 @@ export class Engine {
 
   /** Opens the initial positions (emitting `Trading.Position.Opened.v1`) and arms the candle timer. */
   start(initial: readonly InitialPosition[] = []): void {
-    for (const p of initial) {
-      const account = this.requireAccount(p.accountId);
-      const position = openPosition(
-        p.id,
-        {
-          accountId: p.accountId,
-          symbol: p.symbol,
-          side: p.side === 'long' ? 'buy' : 'sell',
-          quantity: p.quantity,
-          price: p.entryPrice,
-          ts: p.openedAt,
-        },
-        p.attrs,
-      );
-      this.accounts.set(account.id, withPosition(account, position));
-      this.positionHomes.set(position.id, { accountId: account.id, symbol: position.symbol });
-      this.emit(this.opened(position, 'config'));
-    }
+    for (const p of initial) this.emit(this.opened(this.place(p), 'config'));
     this.armCandleTimer();
   }
 
   stop(): void {
     this.cancelCandleTimer?.();
     this.unsubscribe();
+  }
+
+  /**
+   * Starts on positions recovered from the store (a snapshot and the events after it): they are
+   * put back without emitting anything, since the log already holds their opening. Returns the
+   * `Trading.Position.Opened.v1` envelopes that describe them, for the components that learn
+   * positions from events (`Composition.observe`); they are not emitted.
+   */
+  restore(positions: readonly InitialPosition[]): Envelope[] {
+    const described: Envelope[] = [];
+    for (const p of positions) {
+      const position = this.place(p);
+      described.push(this.opened(position, 'config'));
+    }
+    this.armCandleTimer();
+    return described;
+  }
+
+  /**
+   * Takes on a position Warden did not know: one the venue holds (reconciliation) or one another
+   * program declared in the positions table. Emits `Trading.Position.Opened.v1` with `source`.
+   */
+  adopt(p: InitialPosition, source: 'venue' | 'config', cause: Cause = {}): Position {
+    if (this.positionById(p.id) !== undefined) {
+      throw new WardenError('WARDEN_INTERNAL', `position ${p.id} is already open`);
+    }
+    const existing = this.requireAccount(p.accountId).positions.get(p.symbol);
+    if (existing !== undefined) {
+      throw new WardenError(
+        'WARDEN_INTERNAL',
+        `account ${p.accountId} already holds ${p.symbol} as position ${existing.id}`,
+      );
+    }
+    const position = this.place(p);
+    this.emit(this.opened(position, source, cause));
+    return position;
+  }
+
+  /**
+   * Drops a position the venue no longer holds (closed outside Warden): emits
+   * `Trading.Position.Closed.v1` with `reason` at `exitPrice`. The realized PnL is unknown to
+   * Warden (the venue's balance has it), so the event carries 0.
+   */
+  forget(positionId: string, exitPrice: number, reason: CloseReason, cause: Cause = {}): boolean {
+    const p = this.positionById(positionId);
+    if (p === undefined) return false;
+    const account = this.requireAccount(p.accountId);
+    const positions = new Map(account.positions);
+    positions.delete(p.symbol);
+    this.accounts.set(account.id, { ...account, positions });
+    this.positionHomes.delete(p.id);
+    this.emit(
+      this.events.create(
+        PositionClosedV1,
+        p.accountId,
+        {
+          ...ref(p),
+          reason,
+          quantity: p.quantity,
+          entryPrice: p.entryPrice,
+          exitPrice,
+          realizedPnl: '0',
+          openedAt: isoTime(p.openedAt),
+        },
+        cause,
+      ),
+    );
+    return true;
+  }
+
+  private place(p: InitialPosition): Position {
+    const account = this.requireAccount(p.accountId);
+    const position = openPosition(
+      p.id,
+      {
+        accountId: p.accountId,
+        symbol: p.symbol,
+        side: p.side === 'long' ? 'buy' : 'sell',
+        quantity: p.quantity,
+        price: p.entryPrice,
+        ts: p.openedAt,
+      },
+      p.attrs,
+    );
+    this.accounts.set(account.id, withPosition(account, position));
+    this.positionHomes.set(position.id, { accountId: account.id, symbol: position.symbol });
+    return position;
   }
 
   account(id: string): Account | undefined {

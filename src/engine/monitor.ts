@@ -3,7 +3,7 @@ import type { Envelope } from '../domain/events/envelope.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { type MonitorProfile, ONCE_TAG, thresholdsOf } from '../domain/monitoring/profile.ts';
 import { TriggerIndex } from '../domain/monitoring/trigger-index.ts';
-import type { FiredTrigger, TriggerKind } from '../domain/monitoring/types.ts';
+import type { FiredTrigger, TriggerKind, TriggerMemory } from '../domain/monitoring/types.ts';
 import { type Position, pnlPercent } from '../domain/position.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Decision, DecisionPolicy } from '../ports/decision-policy.ts';
@@ -90,6 +90,12 @@ export class Monitor {
     ask: new TriggerIndex(),
   };
   private readonly watched = new Map<string, Watched>();
+  private readonly restored = new Map<
+    string,
+    { readonly triggers?: TriggerMemory; readonly decayed?: boolean }
+  >();
+  /** Positions whose time decay has fired (remembered across restarts through snapshots). */
+  readonly decayed = new Set<string>();
   private readonly fired: FiredTrigger[] = [];
   private readonly lowCounts = new Map<string, Map<string, number>>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -177,6 +183,17 @@ export class Monitor {
     return this.watched.has(positionId);
   }
 
+  /**
+   * Memory to start a position from when it is next watched (recovery): the once-levels and
+   * approach zones already fired, the trailing peak, and whether time decay already fired.
+   */
+  restoreMemory(
+    positionId: string,
+    memory: { readonly triggers?: TriggerMemory; readonly decayed?: boolean },
+  ): void {
+    this.restored.set(positionId, memory);
+  }
+
   /** Trigger memory of a watched position (for snapshots and tests). */
   memory(positionId: string) {
     const w = this.watched.get(positionId);
@@ -185,6 +202,9 @@ export class Monitor {
 
   private watch(position: Position | undefined): void {
     if (position === undefined || this.watched.has(position.id)) return;
+    const restored = this.restored.get(position.id);
+    this.restored.delete(position.id);
+    if (restored?.decayed === true) this.decayed.add(position.id);
     const profile = this.profileOf(position);
     const feed: Feed =
       profile.price === 'mid'
@@ -202,6 +222,7 @@ export class Monitor {
       ...(position.stopPrice !== undefined ? { stopPrice: position.stopPrice } : {}),
       ...(position.targetPrice !== undefined ? { targetPrice: position.targetPrice } : {}),
       thresholds: thresholdsOf(profile),
+      ...(restored?.triggers !== undefined ? { memory: restored.triggers } : {}),
     });
     const w: Watched = { feed, symbol: position.symbol, profile, initialQuantity: position.quantity };
     this.watched.set(position.id, w);
@@ -209,15 +230,19 @@ export class Monitor {
     this.marketExits.add(position, this.options.engine.instrument(position.symbol)!, profile);
     // Time decay: strictly longer than the limit, so the timer is due one millisecond after it.
     const due = position.openedAt + profile.timeDecayHours * 3_600_000 + 1;
-    w.cancelDecay = this.options.clock.schedule(due, () =>
-      this.onTimeDecay(position.accountId, position.symbol, position.id),
-    );
+    if (!this.decayed.has(position.id)) {
+      w.cancelDecay = this.options.clock.schedule(due, () => {
+        this.decayed.add(position.id);
+        this.onTimeDecay(position.accountId, position.symbol, position.id);
+      });
+    }
   }
 
   private unwatch(positionId: string): void {
     const w = this.watched.get(positionId);
     if (w === undefined) return;
     w.cancelDecay?.();
+    this.decayed.delete(positionId);
     this.indexes[w.feed].remove(positionId);
     this.watched.delete(positionId);
     this.candles.remove(positionId);

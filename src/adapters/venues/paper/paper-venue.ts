@@ -51,6 +51,30 @@ export interface PaperVenueConfig {
    * placed always fill in full.
    */
   readonly partialFills?: { readonly maxQuantityPerTick: number };
+  /** Called with every order the venue accepts, before it can fill (its own durable order log). */
+  readonly onAccepted?: (order: Order) => void;
+  /** Starts from a saved state (`state()` of an earlier run) instead of the accounts' balances. */
+  readonly restore?: PaperVenueState;
+}
+
+/**
+ * What the paper venue must keep across a restart: cash and positions per account, its resting
+ * orders, and the client order ids it has consumed (so a retry after a restart still cannot double
+ * an order). Plain JSON.
+ */
+export interface PaperVenueState {
+  readonly accounts: readonly {
+    readonly id: string;
+    readonly balance: string;
+    readonly positions: readonly VenuePosition[];
+    /** Every order the account ever had accepted, newest last; live ones carry their matching state. */
+    readonly orders: readonly {
+      readonly order: Order;
+      readonly seq: number;
+      readonly filledNotional: string;
+      readonly triggered: boolean;
+    }[];
+  }[];
 }
 
 /** The paper venue: a `Venue` that fills against the ticks it is fed. */
@@ -63,6 +87,8 @@ export interface PaperVenue extends Venue {
   onTick(tick: Tick): void;
   /** Cash balance of the account (starting balance + realized PnL − fees), as a decimal string. */
   balance(accountId: string): string;
+  /** The venue's whole state, for `restore` after a restart. */
+  state(): PaperVenueState;
   /**
    * Seeds a position held before the venue started (a restart, a configuration's initial
    * positions). It is applied as a fee-free fill at `entryPrice` that no listener hears about, so
@@ -115,9 +141,13 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     instruments.set(i.symbol, i);
   }
   const books = new Map<string, Book>();
+  const restored = new Map((config.restore?.accounts ?? []).map((a) => [a.id, a]));
   for (const a of config.accounts) {
     if (books.has(a.id)) throw invalidConfig(`duplicate account ${a.id}`);
-    books.set(a.id, { account: createAccount(a.id, a.balance), orders: new Map() });
+    books.set(a.id, {
+      account: createAccount(a.id, restored.get(a.id)?.balance ?? a.balance),
+      orders: new Map(),
+    });
   }
 
   const ctx: CheckContext = { instruments, leverage, slippageBps };
@@ -129,6 +159,28 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
   let depth = 0;
   let seq = 0;
   let closed = false;
+  for (const saved of restored.values()) {
+    const book = books.get(saved.id);
+    if (book === undefined) continue;
+    for (const p of saved.positions) {
+      const instrument = instruments.get(p.symbol);
+      if (instrument === undefined) continue;
+      book.account = applyFillToAccount(book.account, loadedFill(p, clock.now()), instrument, () =>
+        ids.next(),
+      ).account;
+    }
+    for (const o of saved.orders) {
+      const w: WorkingOrder = {
+        order: o.order,
+        seq: o.seq,
+        filledNotional: dec(o.filledNotional),
+        triggered: o.triggered,
+      };
+      book.orders.set(o.order.clientOrderId, w);
+      if (isLive(w)) resting.set(w.seq, w);
+      seq = Math.max(seq, o.seq + 1);
+    }
+  }
 
   const capabilities: VenueCapabilities = {
     marketOrders: true,
@@ -240,6 +292,7 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     const w: WorkingOrder = { order, seq: seq++, filledNotional: ZERO, triggered: false };
     book.orders.set(order.clientOrderId, w);
     resting.set(w.seq, w);
+    config.onAccepted?.(order);
     const tick = ticks.get(order.symbol);
     if (tick === undefined) return w.order;
     const instrument = instrumentOf(ctx, order.symbol);
@@ -378,19 +431,9 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
         if (!(p.quantity > 0 && p.entryPrice > 0)) {
           throw paperError('INVALID_POSITION', 'quantity and entry price must be > 0', { ...p });
         }
-        const fill: Fill = {
-          fillId: `loaded-${p.symbol}`,
-          accountId: p.accountId,
-          symbol: p.symbol,
-          side: p.side === 'long' ? 'buy' : 'sell',
-          quantity: p.quantity,
-          price: p.entryPrice,
-          fee: '0',
-          clientOrderId: '',
-          venueOrderId: '',
-          ts: clock.now(),
-        };
-        book.account = applyFillToAccount(book.account, fill, instrument, () => ids.next()).account;
+        book.account = applyFillToAccount(book.account, loadedFill(p, clock.now()), instrument, () =>
+          ids.next(),
+        ).account;
       });
     },
 
@@ -398,9 +441,49 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
       return moneyString(accountBalance(bookOf(accountId).account));
     },
 
+    state() {
+      return {
+        accounts: [...books.values()].map((b) => ({
+          id: b.account.id,
+          balance: moneyString(accountBalance(b.account)),
+          positions: [...b.account.positions.values()].map((p) => ({
+            accountId: p.accountId,
+            symbol: p.symbol,
+            side: p.side,
+            quantity: p.quantity,
+            entryPrice: p.entryPrice,
+          })),
+          orders: [...b.orders.values()]
+            .sort((x, y) => x.seq - y.seq)
+            .map((w) => ({
+              order: w.order,
+              seq: w.seq,
+              filledNotional: w.filledNotional.toString(),
+              triggered: w.triggered,
+            })),
+        })),
+      };
+    },
+
     async close() {
       closed = true;
       listeners.clear();
     },
+  };
+}
+
+/** A position held before the venue started, as a fee-free fill at its entry price. */
+function loadedFill(p: VenuePosition, ts: number): Fill {
+  return {
+    fillId: `loaded-${p.symbol}`,
+    accountId: p.accountId,
+    symbol: p.symbol,
+    side: p.side === 'long' ? 'buy' : 'sell',
+    quantity: p.quantity,
+    price: p.entryPrice,
+    fee: '0',
+    clientOrderId: '',
+    venueOrderId: '',
+    ts,
   };
 }

@@ -1,0 +1,320 @@
+import type { PaperVenueState } from '../../adapters/venues/paper/paper-venue.ts';
+import { AlertTriggeredV1 } from '../../domain/events/catalog.ts';
+import type { Envelope } from '../../domain/events/envelope.ts';
+import { causedBy, EventFactory } from '../../engine/event-factory.ts';
+import { type EventSink, fanOut } from '../../engine/event-sink.ts';
+import { type Discrepancy, reconcileAccount } from '../../engine/recovery/reconcile.ts';
+import { type RecoveredPosition, recoverPositions } from '../../engine/recovery/recovered-positions.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { IdGenerator } from '../../ports/ids.ts';
+import type { EventStore } from '../../ports/store.ts';
+import { type Composition, compose, startWithInitialPositions } from '../compose.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import { StoreWriter } from './store-writer.ts';
+
+/** The name snapshots of the engine are stored under. */
+export const ENGINE_SNAPSHOT = 'engine';
+/** Where the paper venue keeps its own state, committed with the events. */
+export const PAPER_VENUE_RECORD = { collection: 'paper', id: 'venue' } as const;
+
+/** What a snapshot of the engine holds (plain JSON). */
+export interface EngineSnapshot {
+  readonly version: 1;
+  /** Engine clock, epoch ms. */
+  readonly takenAt: number;
+  readonly positions: readonly RecoveredPosition[];
+}
+
+export interface DurableOptions {
+  readonly config: WardenConfig;
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** Sinks besides the store (the transport, a log). */
+  readonly sink?: EventSink;
+}
+
+/** How a start went: from scratch, or recovered from the store and reconciled with the venue. */
+export interface StartReport {
+  readonly recovered: boolean;
+  /** The snapshot recovery started from (its log position), if any. */
+  readonly snapshotPosition?: number;
+  /** Events replayed on top of the snapshot. */
+  readonly tailEvents: number;
+  readonly positions: number;
+  readonly discrepancies: readonly Discrepancy[];
+}
+
+/**
+ * An engine whose every event, positions row and paper venue state commits to the store: the
+ * daemon's runtime. `start()` recovers from the latest snapshot and the log after it, reconciles
+ * with the venue (each discrepancy a `Risk.Alert.Triggered.v1` with both views, then corrected to
+ * the venue), and resumes; `commit()` is the group commit, `snapshot()` a checkpoint.
+ */
+export class DurableEngine {
+  readonly writer: StoreWriter;
+  private composition: Composition | undefined;
+  private venueDirty = true;
+  private readonly factory: EventFactory;
+
+  constructor(private readonly options: DurableOptions) {
+    this.writer = new StoreWriter({ store: options.store });
+    this.factory = new EventFactory(options.clock, options.ids);
+  }
+
+  get c(): Composition {
+    if (this.composition === undefined) throw new Error('DurableEngine used before start()');
+    return this.composition;
+  }
+
+  async start(): Promise<StartReport> {
+    const { store, clock, ids } = this.options;
+    const snapshot = await store.latestSnapshot(ENGINE_SNAPSHOT);
+    const venueState = (await store.record(PAPER_VENUE_RECORD.collection, PAPER_VENUE_RECORD.id)) as
+      | PaperVenueState
+      | undefined;
+    const head = await store.head();
+    const recovered = snapshot !== undefined || head > 0;
+    // Cash is the venue's: the engine's accounts start from the balances the venue kept.
+    const balances = new Map((venueState?.accounts ?? []).map((a) => [a.id, a.balance]));
+    const config: WardenConfig = {
+      ...this.options.config,
+      accounts: this.options.config.accounts.map((a) => ({ ...a, balance: balances.get(a.id) ?? a.balance })),
+    };
+    const sinks = this.options.sink === undefined ? this.writer : fanOut(this.writer, this.options.sink);
+    const c = compose(config, {
+      clock,
+      ids,
+      sink: sinks,
+      venue: {
+        onAccepted: () => {
+          this.venueDirty = true;
+        },
+        ...(venueState !== undefined ? { restore: venueState } : {}),
+      },
+    });
+    this.composition = c;
+    c.engine.onExecutionApplied(() => {
+      this.venueDirty = true;
+    });
+    if (!recovered) {
+      startWithInitialPositions(c, this.options.config, clock.now());
+      await this.commit();
+      return {
+        recovered: false,
+        tailEvents: 0,
+        positions: c.engine.openPositions().length,
+        discrepancies: [],
+      };
+    }
+
+    const tail: Envelope[] = [];
+    const knownOrders = new Set<string>();
+    for await (const e of store.read({ afterPosition: snapshot?.position ?? 0 })) tail.push(e.envelope);
+    for await (const e of store.read({ type: 'Trading.Order.Placed.v1' }))
+      knownOrders.add(String(e.envelope.data.clientOrderId));
+    const data = snapshot?.data as EngineSnapshot | undefined;
+    const positions = recoverPositions(data?.positions ?? [], tail);
+    for (const p of positions) {
+      c.monitor.restoreMemory(p.id, {
+        ...(p.memory !== undefined ? { triggers: p.memory } : {}),
+        ...(p.decayed === true ? { decayed: true } : {}),
+      });
+    }
+    for (const opened of c.engine.restore(positions)) c.observe(opened);
+    c.risk.start();
+    c.watchdog?.start();
+
+    const discrepancies: Discrepancy[] = [];
+    for (const account of config.accounts) {
+      const mine = c.engine.openPositions().filter((p) => p.accountId === account.id);
+      const found = reconcileAccount(
+        account.id,
+        mine,
+        await c.venue.positions(account.id),
+        await c.venue.openOrders(account.id),
+        knownOrders,
+      );
+      for (const d of found) this.correct(d);
+      discrepancies.push(...found);
+    }
+    await this.commit();
+    return {
+      recovered: true,
+      ...(snapshot !== undefined ? { snapshotPosition: snapshot.position } : {}),
+      tailEvents: tail.length,
+      positions: c.engine.openPositions().length,
+      discrepancies,
+    };
+  }
+
+  /**
+   * Starts watching rows other programs insert into the positions table (PostgreSQL's
+   * LISTEN/NOTIFY): an open row Warden does not know is adopted and monitored at once. `log`
+   * gets one line per adoption or refusal. Undefined when the store has no notifications.
+   */
+  async listenForPositions(log: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
+    const { store } = this.options;
+    if (store.onPositionInserted === undefined) return undefined;
+    return store.onPositionInserted((id) => {
+      this.adoptInserted(id, log).catch((error: unknown) =>
+        log(`positions row ${id}: not adopted: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    });
+  }
+
+  private async adoptInserted(id: string, log: (line: string) => void): Promise<void> {
+    const c = this.c;
+    if (c.engine.positionById(id) !== undefined) return;
+    const [row] = await this.options.store.positions({ id });
+    if (row === undefined || row.status !== 'open' || c.engine.positionById(id) !== undefined) return;
+    const refuse = (why: string) => {
+      const alert = this.factory.create(AlertTriggeredV1, row.accountId, {
+        accountId: row.accountId,
+        code: 'POSITION_ROW_REFUSED',
+        severity: 'warning',
+        message: `positions row ${id} was not adopted: ${why}`,
+        positionId: id,
+        symbol: row.symbol,
+        details: { row: { ...row } },
+      });
+      this.writer.emit(alert);
+      this.options.sink?.emit(alert);
+      log(alert.data.message);
+    };
+    if (c.engine.account(row.accountId) === undefined) return refuse(`unknown account ${row.accountId}`);
+    if (c.engine.instrument(row.symbol) === undefined) return refuse(`unknown symbol ${row.symbol}`);
+    const held = c.engine.account(row.accountId)?.positions.get(row.symbol);
+    if (held !== undefined) return refuse(`${row.accountId} already holds ${row.symbol} as ${held.id}`);
+    // On the paper venue the row stands for a fill another program got: book it there too.
+    c.venue.loadPosition({
+      accountId: row.accountId,
+      symbol: row.symbol,
+      side: row.side,
+      quantity: row.quantity,
+      entryPrice: row.entryPrice,
+    });
+    this.venueDirty = true;
+    c.engine.adopt(
+      {
+        id,
+        accountId: row.accountId,
+        symbol: row.symbol,
+        side: row.side,
+        quantity: row.quantity,
+        entryPrice: row.entryPrice,
+        openedAt: row.openedAt,
+        attrs: {
+          ...(row.stopPrice !== undefined ? { stopPrice: row.stopPrice } : {}),
+          ...(row.targetPrice !== undefined ? { targetPrice: row.targetPrice } : {}),
+          ...(row.profile !== undefined ? { profile: row.profile } : {}),
+        },
+      },
+      'config',
+    );
+    log(
+      `positions row ${id}: ${row.accountId} ${row.symbol} ${row.side} ${row.quantity} adopted and watched`,
+    );
+  }
+
+  /** Records a discrepancy and corrects Warden to the venue's view. */
+  private correct(d: Discrepancy): void {
+    const c = this.c;
+    const alert = this.factory.create(AlertTriggeredV1, d.accountId, {
+      accountId: d.accountId,
+      code: d.kind,
+      severity: d.kind === 'ORDER_UNKNOWN_TO_WARDEN' ? 'warning' : 'critical',
+      message: discrepancyMessage(d),
+      symbol: d.symbol,
+      ...(d.warden !== null && typeof d.warden.positionId === 'string'
+        ? { positionId: d.warden.positionId }
+        : {}),
+      details: { warden: d.warden, venue: d.venue },
+    });
+    this.writer.emit(alert);
+    this.options.sink?.emit(alert);
+    c.observe(alert);
+    const cause = causedBy(alert);
+    if (d.kind === 'POSITION_MISSING_AT_VENUE' || d.kind === 'POSITION_MISMATCH') {
+      const id = String(d.warden?.positionId);
+      const p = c.engine.positionById(id);
+      const price = c.engine.lastTick(d.symbol)?.price ?? p?.entryPrice ?? Number(d.warden?.entryPrice);
+      c.engine.forget(id, price, 'MANUAL', cause);
+    }
+    if (d.kind === 'POSITION_UNKNOWN_TO_WARDEN' || d.kind === 'POSITION_MISMATCH') {
+      const v = d.venue!;
+      c.engine.adopt(
+        {
+          id: `venue-${this.options.ids.next()}`,
+          accountId: d.accountId,
+          symbol: d.symbol,
+          side: v.side === 'short' ? 'short' : 'long',
+          quantity: Number(v.quantity),
+          entryPrice: Number(v.entryPrice),
+          openedAt: this.options.clock.now(),
+        },
+        'venue',
+        cause,
+      );
+    }
+  }
+
+  /** Commits what is pending (events, rows, the paper venue's state when it changed) as one unit. */
+  async commit(): Promise<number> {
+    if (this.composition !== undefined && this.venueDirty) {
+      this.venueDirty = false;
+      this.writer.put({ ...PAPER_VENUE_RECORD, value: this.c.venue.state() });
+    }
+    const stored = await this.writer.commit();
+    return stored.length;
+  }
+
+  /** Commits what is pending with a snapshot of every open position and its trigger memory. */
+  async snapshot(): Promise<void> {
+    const c = this.c;
+    const data: EngineSnapshot = {
+      version: 1,
+      takenAt: this.options.clock.now(),
+      positions: c.engine.openPositions().map((p) => {
+        const memory = c.monitor.memory(p.id);
+        return {
+          id: p.id,
+          accountId: p.accountId,
+          symbol: p.symbol,
+          side: p.side,
+          quantity: p.quantity,
+          entryPrice: p.entryPrice,
+          openedAt: p.openedAt,
+          attrs: {
+            ...(p.stopPrice !== undefined ? { stopPrice: p.stopPrice } : {}),
+            ...(p.targetPrice !== undefined ? { targetPrice: p.targetPrice } : {}),
+            ...(p.profile !== undefined ? { profile: p.profile } : {}),
+            ...(p.thesis !== undefined ? { thesis: p.thesis } : {}),
+          },
+          ...(memory !== undefined ? { memory } : {}),
+          ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
+        };
+      }),
+    };
+    if (this.venueDirty) {
+      this.venueDirty = false;
+      this.writer.put({ ...PAPER_VENUE_RECORD, value: c.venue.state() });
+    }
+    await this.writer.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
+  }
+}
+
+function discrepancyMessage(d: Discrepancy): string {
+  const w = d.warden;
+  const v = d.venue;
+  switch (d.kind) {
+    case 'POSITION_MISSING_AT_VENUE':
+      return `${d.accountId} ${d.symbol}: Warden had ${w?.side} ${w?.quantity} (${w?.positionId}), the venue holds nothing; closed in Warden (closed outside Warden while it was down)`;
+    case 'POSITION_UNKNOWN_TO_WARDEN':
+      return `${d.accountId} ${d.symbol}: the venue holds ${v?.side} ${v?.quantity} @ ${v?.entryPrice} that Warden did not know; now watched`;
+    case 'POSITION_MISMATCH':
+      return `${d.accountId} ${d.symbol}: Warden had ${w?.side} ${w?.quantity}, the venue holds ${v?.side} ${v?.quantity}; corrected to the venue`;
+    case 'ORDER_UNKNOWN_TO_WARDEN':
+      return `${d.accountId} ${d.symbol}: the venue has a working order ${v?.clientOrderId} Warden did not place; left working`;
+  }
+}

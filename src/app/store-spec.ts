@@ -1,0 +1,17 @@
+/** Where the durable store lives when nothing says otherwise: a SQLite file under `./data/`. */
+export const DEFAULT_STORE = 'data/warden.db';
+
+/**
+ * The store to use: the `--store` flag, else `WARDEN_STORE`, else the default SQLite file. A spec
+ * is `memory`, a `postgres://…` URL, or a SQLite file path.
+ */
+export function resolveStoreSpec(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined && flag !== '') return flag;
+  const fromEnv = env.WARDEN_STORE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return DEFAULT_STORE;
+}
+
+/** Help text shared by every command that takes `--store`. */
+export const STORE_OPTION_HELP =
+  'the event store: a SQLite file, a postgres:// URL, or `memory` (default: $WARDEN_STORE, else data/warden.db)';

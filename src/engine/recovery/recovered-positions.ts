@@ -1,0 +1,115 @@
+import type { Envelope } from '../../domain/events/envelope.ts';
+import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
+import type { TriggerMemory } from '../../domain/monitoring/types.ts';
+import type { Thesis } from '../../domain/position.ts';
+import type { InitialPosition } from '../engine.ts';
+
+/** An open position as a snapshot keeps it: enough to watch it again exactly where it was. */
+export interface RecoveredPosition extends InitialPosition {
+  /** Trigger memory: once-levels fired, approach zones latched, trailing peak. */
+  readonly memory?: TriggerMemory;
+  /** Time decay already fired. */
+  readonly decayed?: boolean;
+}
+
+type Data = Readonly<Record<string, unknown>>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const FRESH: TriggerMemory = { fired: [], stopApproachLatched: false, targetApproachLatched: false };
+
+function attrsOf(d: Data): NonNullable<InitialPosition['attrs']> {
+  return {
+    ...(typeof d.stopPrice === 'number' ? { stopPrice: d.stopPrice } : {}),
+    ...(typeof d.targetPrice === 'number' ? { targetPrice: d.targetPrice } : {}),
+    ...(typeof d.profile === 'string' ? { profile: d.profile } : {}),
+    ...(d.thesis !== undefined ? { thesis: d.thesis as Thesis } : {}),
+  };
+}
+
+/**
+ * Replays the tail of the log onto a snapshot's positions: the positions opened, resized,
+ * modified and closed since, and the trigger memory the events show (milestones fired, approach
+ * zones entered, trailing peaks, time decay). Pure: the same snapshot and tail give the same
+ * positions. Memory that no event shows (a profit-target or partial-exit level, a zone re-armed)
+ * is as of the snapshot.
+ */
+export function recoverPositions(
+  snapshot: readonly RecoveredPosition[],
+  tail: Iterable<Envelope>,
+): RecoveredPosition[] {
+  const open = new Map<string, Mutable<RecoveredPosition>>();
+  for (const p of snapshot) open.set(p.id, { ...p });
+  const memoryOf = (p: Mutable<RecoveredPosition>): Mutable<TriggerMemory> => {
+    const m = { ...(p.memory ?? FRESH), fired: [...(p.memory ?? FRESH).fired] };
+    p.memory = m;
+    return m;
+  };
+  for (const e of tail) {
+    const d = e.data as Data;
+    const id = typeof d.positionId === 'string' ? d.positionId : undefined;
+    if (id === undefined) continue;
+    const p = open.get(id);
+    switch (e.type) {
+      case 'Trading.Position.Opened.v1':
+        open.set(id, {
+          id,
+          accountId: String(d.accountId),
+          symbol: String(d.symbol),
+          side: d.side === 'short' ? 'short' : 'long',
+          quantity: Number(d.quantity),
+          entryPrice: Number(d.entryPrice),
+          openedAt: Date.parse(String(d.openedAt)),
+          attrs: attrsOf(d),
+        });
+        break;
+      case 'Trading.Position.Increased.v1':
+        if (p !== undefined) {
+          p.quantity = Number(d.quantity);
+          p.entryPrice = Number(d.entryPrice);
+        }
+        break;
+      case 'Trading.Position.Reduced.v1':
+        if (p !== undefined) p.quantity = Number(d.quantity);
+        break;
+      case 'Trading.Position.Modified.v1': {
+        if (p === undefined) break;
+        if (d.source === 'TRAILING_STOP') {
+          if (typeof d.peakPrice === 'number' && typeof d.trailingStopPrice === 'number')
+            memoryOf(p).trailing = { peak: d.peakPrice, stop: d.trailingStopPrice };
+          break;
+        }
+        const attrs: Mutable<NonNullable<InitialPosition['attrs']>> = { ...p.attrs };
+        if ('stopPrice' in d) {
+          if (typeof d.stopPrice === 'number') attrs.stopPrice = d.stopPrice;
+          else delete attrs.stopPrice;
+        }
+        if ('targetPrice' in d) {
+          if (typeof d.targetPrice === 'number') attrs.targetPrice = d.targetPrice;
+          else delete attrs.targetPrice;
+        }
+        p.attrs = attrs;
+        break;
+      }
+      case 'Position.Profit.MilestoneReached.v1':
+        if (p !== undefined) {
+          const key = `${ONCE_TAG.milestone}@${Number(d.milestonePct)}`;
+          const m = memoryOf(p);
+          if (!m.fired.includes(key)) m.fired = [...m.fired, key];
+        }
+        break;
+      case 'Position.Stop.Approaching.v1':
+        if (p !== undefined) memoryOf(p).stopApproachLatched = true;
+        break;
+      case 'Position.Target.Approaching.v1':
+        if (p !== undefined) memoryOf(p).targetApproachLatched = true;
+        break;
+      case 'Position.Time.Decayed.v1':
+        if (p !== undefined) p.decayed = true;
+        break;
+      case 'Trading.Position.Closed.v1':
+        open.delete(id);
+        break;
+    }
+  }
+  return [...open.values()];
+}

@@ -1,0 +1,208 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import prand from 'pure-rand';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStore } from '../../src/adapters/stores/open-store.ts';
+import type { Envelope } from '../../src/domain/events/envelope.ts';
+import { ROOT, warden } from '../support/warden-cli.ts';
+
+// The crash test of the durability issue: a replay of 100,000 ticks with positions, triggers,
+// entries and risk rules is killed with SIGKILL at 10 random moments and resumed each time; the
+// log it ends with must equal an uninterrupted run's, event for event.
+const TICKS = 100_000;
+const KILLS = 10;
+const CONFIG = 'test/fixtures/crash/crash.yaml';
+
+let dir: string;
+let ticks: string;
+let edges: string;
+
+/** Edges every 2 hours, alternating accounts, symbols and sides, stops 1.5% and targets 3% away. */
+function writeEdges(ticksCsv: string, out: string): number {
+  const lines = readFileSync(ticksCsv, 'utf8').trim().split('\n').slice(1);
+  const edgeLines: string[] = [];
+  let next = Date.parse('2026-03-02T02:00:00Z');
+  let n = 0;
+  for (const line of lines) {
+    const [ts, symbol, price] = line.split(',');
+    const t = Date.parse(ts!);
+    if (t < next) continue;
+    next += 2 * 3_600_000;
+    const p = Number(price);
+    const long = n % 3 !== 2;
+    const account = n % 2 === 0 ? 'swing' : 'scalp';
+    const round = (x: number) => Math.round(x * 100) / 100;
+    edgeLines.push(
+      JSON.stringify({
+        ts: new Date(t + 1).toISOString(),
+        account,
+        market: symbol,
+        side: long ? 'long' : 'short',
+        probability: 0.6,
+        source: 'crash-test',
+        stopPrice: round(long ? p * 0.985 : p * 1.015),
+        targetPrice: round(long ? p * 1.03 : p * 0.97),
+      }),
+    );
+    n++;
+  }
+  writeFileSync(out, `${edgeLines.join('\n')}\n`);
+  return edgeLines.length;
+}
+
+function replayArgs(store: string, resume: boolean): string[] {
+  return [
+    'replay',
+    '-c',
+    CONFIG,
+    '-t',
+    ticks,
+    '-e',
+    edges,
+    '--store',
+    store,
+    '--commit-every',
+    '700',
+    '--quiet',
+    '-o',
+    '/dev/null',
+    ...(resume ? ['--resume'] : []),
+  ];
+}
+
+/**
+ * Starts a replay and kills it with SIGKILL as soon as it reports reading `killAt` input records.
+ * Resolves with the signal it ended by (or its exit code, if it finished first).
+ */
+function runAndKill(args: string[], killAt: number): Promise<{ signal: string | null; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ['bin/warden.js', ...args, '--progress'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let buffered = '';
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      stderr += text;
+      buffered += text;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const m = /^progress (\d+)$/.exec(line);
+        if (m !== null && Number(m[1]) >= killAt && child.exitCode === null) child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (signal === null && code !== 0) reject(new Error(`replay failed (${code}):\n${stderr}`));
+      else resolve({ signal, code });
+    });
+  });
+}
+
+async function readLog(path: string): Promise<Envelope[]> {
+  const store = await openEventStore(path);
+  try {
+    const out: Envelope[] = [];
+    for await (const e of store.read()) out.push(e.envelope);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+async function venueOrders(path: string): Promise<unknown[]> {
+  const store = await openEventStore(path);
+  try {
+    return (await store.records('paper.orders')).map((r) => r.value);
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
+  ticks = join(dir, 'ticks.csv');
+  edges = join(dir, 'edges.jsonl');
+  const generated = await warden(
+    'generate-ticks',
+    '-c',
+    CONFIG,
+    '-n',
+    String(TICKS),
+    '-s',
+    '2026-03-02T00:00:00Z',
+    '--volatility',
+    '4',
+    '-o',
+    ticks,
+  );
+  expect(generated.code, generated.stderr).toBe(0);
+  expect(writeEdges(ticks, edges)).toBeGreaterThan(20);
+}, 60_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('crash and resume', () => {
+  it(`a replay killed with SIGKILL ${KILLS} times and resumed ends with the uninterrupted run's log`, async () => {
+    const whole = join(dir, 'whole.db');
+    const crashed = join(dir, 'crashed.db');
+
+    const uninterrupted = await warden(...replayArgs(whole, false));
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+
+    // Ten kill points, random but reproducible, spread over the run (input records read).
+    let rng = prand.xoroshiro128plus(20261121);
+    const points: number[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      const [n, next] = prand.uniformIntDistribution(2_000, TICKS - 2_000, rng);
+      rng = next;
+      points.push(n);
+    }
+    points.sort((a, b) => a - b);
+    for (const [i, killAt] of points.entries()) {
+      const ended = await runAndKill(replayArgs(crashed, i > 0), killAt);
+      expect(ended.signal, `attempt ${i + 1} (kill at record ${killAt}) was not killed`).toBe('SIGKILL');
+    }
+    const finished = await warden(...replayArgs(crashed, true));
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stderr).toMatch(/resumed after input record \d+/);
+
+    const expected = await readLog(whole);
+    const actual = await readLog(crashed);
+    // The run is worth the name: positions, triggers, orders and risk events.
+    const types = new Set(expected.map((e) => e.type));
+    for (const t of [
+      'Trading.Position.Opened.v1',
+      'Trading.Position.Closed.v1',
+      'Trading.Order.Placed.v1',
+      'Position.StopLoss.Hit.v1',
+      'Entry.Edge.Evaluated.v1',
+      'Risk.Order.Denied.v1',
+      'Risk.Limit.Breached.v1',
+      'Risk.Trading.Halted.v1',
+    ]) {
+      expect(types, t).toContain(t);
+    }
+    expect(actual.length).toBe(expected.length);
+    expect(actual.map((e) => `${e.id} ${e.type}`)).toEqual(expected.map((e) => `${e.id} ${e.type}`));
+    expect(actual).toEqual(expected);
+
+    // The venue saw each client order id once: its order log matches the uninterrupted run's, and
+    // no id was placed twice in the log.
+    expect(await venueOrders(crashed)).toEqual(await venueOrders(whole));
+    const placed = actual
+      .filter((e) => e.type === 'Trading.Order.Placed.v1')
+      .map((e) => `${String(e.data.accountId)}/${String(e.data.clientOrderId)}`);
+    expect(placed.length).toBeGreaterThan(5);
+    expect(new Set(placed).size).toBe(placed.length);
+
+    const audit = await warden('audit', 'verify', '--store', crashed);
+    expect(audit.code, audit.stderr).toBe(0);
+  }, 240_000);
+});

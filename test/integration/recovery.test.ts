@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
+import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
+import { verifyChain } from '../../src/adapters/stores/chain.ts';
+import { openEventStore } from '../../src/adapters/stores/open-store.ts';
+import { createPaperVenue, type PaperVenueState } from '../../src/adapters/venues/paper/paper-venue.ts';
+import { type Composition, instrumentsOf, processTick } from '../../src/app/compose.ts';
+import { parseConfig } from '../../src/app/config/load.ts';
+import type { WardenConfig } from '../../src/app/config/schema.ts';
+import { DurableEngine, PAPER_VENUE_RECORD } from '../../src/app/persistence/durable.ts';
+import { CollectingSink } from '../../src/engine/event-sink.ts';
+import type { EventStore } from '../../src/ports/store.ts';
+
+const T0 = Date.parse('2026-04-06T10:00:00.000Z');
+const MIN = 60_000;
+
+const CONFIG = `
+engine: { seed: 3, candleIntervals: [], staleFeedSeconds: 0 }
+accounts:
+  - { id: acc, balance: 100000 }
+instruments:
+  - { symbol: BTC-USD, tickSize: 0.01, lotSize: 0.001 }
+  - { symbol: ETH-USD, tickSize: 0.01, lotSize: 0.01 }
+  - { symbol: SOL-USD, tickSize: 0.01, lotSize: 0.1 }
+positions:
+  - { id: btc-long, account: acc, symbol: BTC-USD, side: long, quantity: 1, entryPrice: 60000, stopPrice: 50000 }
+  - { id: eth-short, account: acc, symbol: ETH-USD, side: short, quantity: 10, entryPrice: 3000, stopPrice: 3600 }
+venue: { leverage: 10 }
+`;
+
+let dir: string;
+let path: string;
+let config: WardenConfig;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-recovery-'));
+  path = join(dir, 'warden.db');
+  config = parseConfig(CONFIG, { source: 'test', env: {} });
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One run of the daemon's durable engine on a simulated clock; `seed` keeps ids apart across runs. */
+async function session(store: EventStore, clock: SimulatedClock, seed: number) {
+  const sink = new CollectingSink();
+  const durable = new DurableEngine({
+    config,
+    store,
+    clock,
+    ids: createUlidGenerator({ clock, seed }),
+    sink,
+  });
+  const report = await durable.start();
+  const c: Composition = durable.c;
+  return {
+    durable,
+    c,
+    sink,
+    report,
+    async tick(symbol: string, price: number) {
+      clock.advanceTo(clock.now() + MIN);
+      processTick(c, { ts: clock.now(), symbol, price });
+      await c.monitor.settled();
+      await c.execution.idle();
+    },
+    ofType: (type: string) => sink.events.filter((e) => e.type === type),
+    stop() {
+      c.risk.stop();
+      c.execution.stop();
+      c.engine.stop();
+    },
+  };
+}
+
+describe('recovery', () => {
+  it('reports a position closed and one opened at the venue while Warden was down, and watches the new one', async () => {
+    const clock = new SimulatedClock(T0);
+    let store = await openEventStore(path);
+    const first = await session(store, clock, 1);
+    expect(first.report.recovered).toBe(false);
+    await first.tick('BTC-USD', 61000);
+    await first.tick('ETH-USD', 2990);
+    await first.durable.commit();
+    await first.durable.snapshot();
+    first.stop();
+    await store.close();
+
+    // Meanwhile, by hand at the venue: BTC closed, SOL bought.
+    store = await openEventStore(path);
+    const saved = (await store.record(
+      PAPER_VENUE_RECORD.collection,
+      PAPER_VENUE_RECORD.id,
+    )) as PaperVenueState;
+    const byHandClock = new SimulatedClock(T0 + 10 * MIN);
+    const venue = createPaperVenue({
+      clock: byHandClock,
+      ids: createUlidGenerator({ clock: byHandClock, seed: 99 }),
+      instruments: instrumentsOf(config),
+      accounts: [{ id: 'acc', balance: 100000 }],
+      leverage: 10,
+      restore: saved,
+    });
+    venue.onTick({ ts: byHandClock.now(), symbol: 'BTC-USD', price: 62000 });
+    venue.onTick({ ts: byHandClock.now(), symbol: 'SOL-USD', price: 150 });
+    await venue.placeOrder({
+      accountId: 'acc',
+      symbol: 'BTC-USD',
+      side: 'sell',
+      type: 'market',
+      quantity: 1,
+      reduceOnly: true,
+      clientOrderId: 'by-hand-1',
+    });
+    await venue.placeOrder({
+      accountId: 'acc',
+      symbol: 'SOL-USD',
+      side: 'buy',
+      type: 'market',
+      quantity: 20,
+      reduceOnly: false,
+      clientOrderId: 'by-hand-2',
+    });
+    await store.commit({ records: [{ ...PAPER_VENUE_RECORD, value: venue.state() }] });
+    await store.close();
+
+    // Restart.
+    clock.advanceTo(T0 + 20 * MIN);
+    store = await openEventStore(path);
+    const second = await session(store, clock, 2);
+    expect(second.report.recovered).toBe(true);
+    expect(second.report.discrepancies.map((d) => [d.kind, d.symbol])).toEqual([
+      ['POSITION_MISSING_AT_VENUE', 'BTC-USD'],
+      ['POSITION_UNKNOWN_TO_WARDEN', 'SOL-USD'],
+    ]);
+    const alerts = second.ofType('Risk.Alert.Triggered.v1');
+    expect(alerts.map((a) => a.data.code)).toEqual([
+      'POSITION_MISSING_AT_VENUE',
+      'POSITION_UNKNOWN_TO_WARDEN',
+    ]);
+    // Both views are on each alert.
+    expect(alerts[0]!.data.details).toEqual({
+      warden: { positionId: 'btc-long', side: 'long', quantity: 1, entryPrice: 60000 },
+      venue: null,
+    });
+    expect(alerts[1]!.data.details).toEqual({
+      warden: null,
+      venue: { side: 'long', quantity: 20, entryPrice: 150 },
+    });
+    // Corrected to the venue: BTC closed in Warden (MANUAL), SOL adopted and watched.
+    const closed = second.ofType('Trading.Position.Closed.v1');
+    expect(closed.map((e) => [e.data.positionId, e.data.reason])).toEqual([['btc-long', 'MANUAL']]);
+    expect(closed[0]!.causationId).toBe(alerts[0]!.id);
+    const opened = second.ofType('Trading.Position.Opened.v1');
+    expect(opened.map((e) => [e.data.symbol, e.data.source, e.data.quantity])).toEqual([
+      ['SOL-USD', 'venue', 20],
+    ]);
+    const solId = String(opened[0]!.data.positionId);
+    expect(second.c.monitor.isWatched(solId)).toBe(true);
+    expect(second.c.monitor.isWatched('eth-short')).toBe(true);
+    expect(second.c.engine.positionById('btc-long')).toBeUndefined();
+
+    // Monitored: a 6% rise reaches SOL's first profit milestone.
+    await second.tick('SOL-USD', 159);
+    expect(
+      second
+        .ofType('Position.Profit.MilestoneReached.v1')
+        .map((e) => [e.data.positionId, e.data.milestonePct]),
+    ).toEqual([[solId, 5]]);
+    await second.durable.commit();
+    // The positions table follows: BTC closed, SOL open.
+    const rows = await store.positions();
+    expect(rows.map((r) => [r.id, r.status])).toEqual(
+      [
+        ['btc-long', 'closed'],
+        ['eth-short', 'open'],
+        [solId, 'open'],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+    expect((await verifyChain(store.read())).ok).toBe(true);
+    second.stop();
+    await store.close();
+  });
+
+  it('keeps trigger memory across a restart: from the snapshot, and from the events after it', async () => {
+    const clock = new SimulatedClock(T0);
+    let store = await openEventStore(path);
+    const first = await session(store, clock, 1);
+    // ETH short from 3000: 2840 is +5.3%.
+    await first.tick('ETH-USD', 2840);
+    expect(first.ofType('Position.Profit.MilestoneReached.v1').map((e) => e.data.milestonePct)).toEqual([5]);
+    await first.durable.snapshot();
+    // After the snapshot: +10% (2690), committed but no snapshot, then the process dies.
+    await first.tick('ETH-USD', 2690);
+    expect(first.ofType('Position.Profit.MilestoneReached.v1').map((e) => e.data.milestonePct)).toEqual([
+      5, 10,
+    ]);
+    await first.durable.commit();
+    first.stop();
+    await store.close();
+
+    store = await openEventStore(path);
+    const second = await session(store, clock, 2);
+    expect(second.report).toMatchObject({ recovered: true, discrepancies: [] });
+    expect(second.report.tailEvents).toBeGreaterThan(0);
+    // Back above +10% and above +5%: neither fires again; +20% is new.
+    await second.tick('ETH-USD', 2680);
+    await second.tick('ETH-USD', 2390);
+    expect(second.ofType('Position.Profit.MilestoneReached.v1').map((e) => e.data.milestonePct)).toEqual([
+      20,
+    ]);
+    // Nothing was reopened or repeated in the log.
+    expect(second.ofType('Trading.Position.Opened.v1')).toEqual([]);
+    second.stop();
+    await store.close();
+  });
+});
