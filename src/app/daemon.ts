@@ -99,7 +99,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
           logger.warn(`store commit failed (kept pending, retrying): ${message}`);
-          c.risk.breakers.onStoreError(message);
           commitSoon(1_000);
         });
     }, delayMs);
@@ -112,7 +111,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           durable.snapshot().catch((error: unknown) => {
             const message = error instanceof Error ? error.message : String(error);
             logger.warn(`snapshot failed: ${message}`);
-            c.risk.breakers.onStoreError(message);
           });
         }, snapshotMs);
   const unlisten =

@@ -135,7 +135,7 @@ describe.concurrent('warden replay --edges --status', () => {
 describe('warden status and warden state against a running daemon', () => {
   it('reports the standing, sets a state by hand and refuses an unknown account', async () => {
     const socket = join(dir, 'w.sock');
-    const daemon = spawn(process.execPath, ['bin/warden.js', 'run', '--duration', '60', '--socket', socket], {
+    const daemon = spawn(process.execPath, ['bin/warden.js', 'run', '--duration', '60', '--socket', socket, '--store', 'memory'], {
       cwd: ROOT,
       env: { ...process.env, WARDEN_DEBUG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -38,15 +38,34 @@ async function temp(name: string, text: string): Promise<string> {
 // First, so the slowest test starts first.
 describe.concurrent('warden run', () => {
   it('opens a demo position and stops by itself after --duration', async ({ expect }) => {
-    const { code, stdout, stderr } = await warden('run', '--duration', '3');
+    const store = join(dir, 'run.db');
+    const { code, stdout, stderr } = await warden('run', '--duration', '3', '--store', store);
     expect(code, stderr).toBe(0);
     // Not a terminal, so the log is JSON lines.
-    const messages = stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messagesOf = (out: string) =>
+      out
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messages = messagesOf(stdout);
     expect(messages.some((m) => m.startsWith('opened '))).toBe(true);
+    expect(messages).toContain(`store ${store}: new, 0 position(s) from the configuration`);
+    expect(messages).toContain(`snapshot written to ${store}`);
     expect(messages.some((m) => m.startsWith('stopped'))).toBe(true);
+
+    // A second start on the same store recovers what the first left open, and reconciles.
+    const open = /stopped; (\d+) position\(s\) still open/.exec(
+      messages.find((m) => m.startsWith('stopped'))!,
+    );
+    const again = await warden('run', '--duration', '1', '--store', store);
+    expect(again.code, again.stderr).toBe(0);
+    const after = messagesOf(again.stdout);
+    expect(
+      after.some((m) =>
+        m.startsWith(`store ${store}: recovered ${open![1]} open position(s) from the snapshot at event `),
+      ),
+    ).toBe(true);
+    expect(after).toContain('reconciled with the venue: no discrepancy');
   });
 });
 

@@ -185,6 +185,39 @@ describe('recovery', () => {
     await store.close();
   });
 
+  it('keeps events pending through store failures, halts trading after more than 3 in a minute, and loses nothing', async () => {
+    const clock = new SimulatedClock(T0);
+    const real = await openEventStore(path);
+    let failing = false;
+    const store: EventStore = Object.create(real, {
+      commit: {
+        value: (unit: Parameters<EventStore['commit']>[0]) =>
+          failing ? Promise.reject(new Error('database is locked')) : real.commit(unit),
+      },
+    });
+    const run = await session(store, clock, 1);
+    failing = true;
+    await run.tick('ETH-USD', 2840);
+    for (let i = 0; i < 4; i++) {
+      clock.advanceTo(clock.now() + 1_000);
+      await expect(run.durable.commit()).rejects.toThrow('database is locked');
+    }
+    expect(run.ofType('Risk.CircuitBreaker.Tripped.v1').map((e) => e.data.breaker)).toEqual(['STORE_ERRORS']);
+    expect(run.c.risk.states.state('acc')).toBe('HALTED');
+    // Hard stops are still enforced while the store is down.
+    await run.tick('ETH-USD', 3700);
+    expect(run.ofType('Trading.Position.Closed.v1').map((e) => [e.data.positionId, e.data.reason])).toEqual([
+      ['eth-short', 'STOP_LOSS'],
+    ]);
+    failing = false;
+    await run.durable.commit();
+    const stored: string[] = [];
+    for await (const e of real.read()) stored.push(e.envelope.id);
+    expect(stored).toEqual(run.sink.events.map((e) => e.id));
+    run.stop();
+    await real.close();
+  });
+
   it('keeps trigger memory across a restart: from the snapshot, and from the events after it', async () => {
     const clock = new SimulatedClock(T0);
     let store = await openEventStore(path);

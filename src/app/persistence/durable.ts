@@ -259,14 +259,25 @@ export class DurableEngine {
     }
   }
 
-  /** Commits what is pending (events, rows, the paper venue's state when it changed) as one unit. */
-  async commit(): Promise<number> {
+  /**
+   * Commits what is pending (events, rows, the paper venue's state when it changed) as one unit.
+   * A failure keeps it all pending for the next commit and counts towards the store-error circuit
+   * breaker (more than 3 in a minute halts every account until a manual reset); hard stops keep
+   * being enforced from memory meanwhile.
+   */
+  async commit(extra: Parameters<StoreWriter['commit']>[0] = {}): Promise<number> {
     if (this.composition !== undefined && this.venueDirty) {
       this.venueDirty = false;
       this.writer.put({ ...PAPER_VENUE_RECORD, value: this.c.venue.state() });
     }
-    const stored = await this.writer.commit();
-    return stored.length;
+    try {
+      const stored = await this.writer.commit(extra);
+      return stored.length;
+    } catch (error) {
+      this.venueDirty = true;
+      this.composition?.risk.breakers.onStoreError(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
   }
 
   /** Commits what is pending with a snapshot of every open position and its trigger memory. */
@@ -296,11 +307,7 @@ export class DurableEngine {
         };
       }),
     };
-    if (this.venueDirty) {
-      this.venueDirty = false;
-      this.writer.put({ ...PAPER_VENUE_RECORD, value: c.venue.state() });
-    }
-    await this.writer.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
+    await this.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
   }
 }
 
