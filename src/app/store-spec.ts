@@ -5,9 +5,11 @@ export const DEFAULT_STORE = 'data/warden.db';
  * The store to use: the `--store` flag, else `WARDEN_STORE`, else the default SQLite file. A spec
  * is `memory`, a `postgres://…` URL, or a SQLite file path.
  */
-export function resolveStoreSpec(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveStoreSpec(
+  flag: string | undefined,
+  fromEnv: string | undefined = process.env.WARDEN_STORE,
+): string {
   if (flag !== undefined && flag !== '') return flag;
-  const fromEnv = env.WARDEN_STORE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return DEFAULT_STORE;
 }

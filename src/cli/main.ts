@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './audit.ts';
 import { EXIT_BAD_INPUT, reportError } from './errors.ts';
+import { registerEvents } from './events.ts';
+import { registerExplain } from './explain.ts';
 import { registerGenerateTicks } from './generate-ticks.ts';
 import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerState(program);
   registerReplay(program);
+  registerEvents(program);
+  registerExplain(program);
+  registerAudit(program);
   registerValidateConfig(program);
   registerGenerateTicks(program);
   return program;
@@ -36,5 +42,11 @@ async function main(argv: string[]): Promise<number> {
     return reportError(error);
   }
 }
+
+// A reader that stops early (`warden … | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw error;
+});
 
 process.exitCode = await main(process.argv);

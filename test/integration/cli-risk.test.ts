@@ -135,11 +135,15 @@ describe.concurrent('warden replay --edges --status', () => {
 describe('warden status and warden state against a running daemon', () => {
   it('reports the standing, sets a state by hand and refuses an unknown account', async () => {
     const socket = join(dir, 'w.sock');
-    const daemon = spawn(process.execPath, ['bin/warden.js', 'run', '--duration', '60', '--socket', socket, '--store', 'memory'], {
-      cwd: ROOT,
-      env: { ...process.env, WARDEN_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const daemon = spawn(
+      process.execPath,
+      ['bin/warden.js', 'run', '--duration', '60', '--socket', socket, '--store', 'memory'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, WARDEN_DEBUG: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => daemon.on('close', (code) => resolve(code)));
     try {
       // The daemon says when its control socket listens: wait for that line, not for time.

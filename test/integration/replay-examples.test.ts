@@ -66,10 +66,19 @@ describe('example replays', () => {
       ['SESSION_END', '500'], // short 2 at 5000, flat by 15:10 CT at 4995: 5 × 2 × 50
     ]);
     // 17:00 Chicago is 23:00Z in March before the change to daylight time.
-    expect(of('Challenge.Metrics.Updated.v1').map((e) => [e.ts, e.data.profit, e.data.tradingDays])).toEqual([
-      ['2026-03-02T23:00:00.000Z', '3000', 1],
-      ['2026-03-03T23:00:00.000Z', '1725', 2],
-      ['2026-03-04T23:00:00.000Z', '2225', 3],
+    // Each names the trading day it closes (the first one too, though the engine was built before
+    // the replay's clock reached the first tick).
+    expect(
+      of('Challenge.Metrics.Updated.v1').map((e) => [
+        e.ts,
+        e.data.tradingDay,
+        e.data.profit,
+        e.data.tradingDays,
+      ]),
+    ).toEqual([
+      ['2026-03-02T23:00:00.000Z', '2026-03-02', '3000', 1],
+      ['2026-03-03T23:00:00.000Z', '2026-03-03', '1725', 2],
+      ['2026-03-04T23:00:00.000Z', '2026-03-04', '2225', 3],
     ]);
     // Monday's 3,000 is more than half of the 2,225 profit: consistency keeps the phase open.
     expect(of('Challenge.Phase.Completed.v1')).toEqual([]);

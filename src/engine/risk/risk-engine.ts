@@ -147,6 +147,9 @@ export class RiskEngine {
 
   /** Arms the daily reset and flat-by timers and checks the accounts' opening positions. */
   start(): void {
+    // The engine may be built before its clock is set (a replay sets it at the first tick).
+    for (const a of this.accounts.values())
+      a.tradingDay = tradingDayOf(this.options.clock.now(), a.spec.rules.day);
     this.armResets();
     this.armFlatBy();
     for (const a of this.accounts.values()) {
