@@ -1,6 +1,8 @@
 import { latencyScenario } from './latency.ts';
 import { memoryScenario } from './memory.ts';
+import { notifyScenario } from './notify.ts';
 import { replayScenario } from './replay.ts';
+import { replayStoreScenario } from './replay-store.ts';
 import { riskScenario } from './risk.ts';
 import { stopoutScenario } from './stopout.ts';
 import { storeScenario } from './store.ts';
@@ -23,4 +25,6 @@ export const scenarios: Record<string, Scenario> = {
   stopout: stopoutScenario,
   risk: riskScenario,
   store: storeScenario,
+  'replay-store': replayStoreScenario,
+  notify: notifyScenario,
 };

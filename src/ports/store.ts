@@ -171,8 +171,10 @@ export interface EventStore {
   /** Rows of the decisions table, ordered by time then id. */
   decisions(filter?: { readonly positionId?: string }): Promise<DecisionRow[]>;
   /**
-   * Calls `listener` with the id of every row inserted into the positions table, by any program,
+   * Calls `listener` with the id of each row inserted into the positions table, by any program,
    * until the returned function is called. Optional: only stores with notifications have it.
+   * Best effort: a row inserted while nobody listens (or while the connection is re-established)
+   * is not announced, so a caller also sweeps `positions({ status: 'open' })` now and then.
    */
   onPositionInserted?(listener: (positionId: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

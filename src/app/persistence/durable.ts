@@ -56,6 +56,13 @@ export class DurableEngine {
   private composition: Composition | undefined;
   private venueDirty = true;
   private readonly factory: EventFactory;
+  /**
+   * Every position id this engine has had an event for (opened or closed, this run or recovered):
+   * a positions row with one of these ids is Warden's own, never someone else's to adopt.
+   */
+  private readonly seen = new Set<string>();
+  /** Rows refused once (unknown account, symbol held): not refused again by every sweep. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly options: DurableOptions) {
     this.writer = new StoreWriter({ store: options.store });
@@ -81,7 +88,16 @@ export class DurableEngine {
       ...this.options.config,
       accounts: this.options.config.accounts.map((a) => ({ ...a, balance: balances.get(a.id) ?? a.balance })),
     };
-    const sinks = this.options.sink === undefined ? this.writer : fanOut(this.writer, this.options.sink);
+    const track: EventSink = {
+      emit: (e) => {
+        if (typeof e.data.positionId === 'string' && e.type.startsWith('Trading.Position.'))
+          this.seen.add(e.data.positionId);
+      },
+    };
+    const sinks =
+      this.options.sink === undefined
+        ? fanOut(track, this.writer)
+        : fanOut(track, this.writer, this.options.sink);
     const c = compose(config, {
       clock,
       ids,
@@ -115,6 +131,8 @@ export class DurableEngine {
       knownOrders.add(String(e.envelope.data.clientOrderId));
     const data = snapshot?.data as EngineSnapshot | undefined;
     const positions = recoverPositions(data?.positions ?? [], tail);
+    for (const p of positions) this.seen.add(p.id);
+    for (const e of tail) if (typeof e.data.positionId === 'string') this.seen.add(e.data.positionId);
     for (const p of positions) {
       c.monitor.restoreMemory(p.id, {
         ...(p.memory !== undefined ? { triggers: p.memory } : {}),
@@ -153,22 +171,44 @@ export class DurableEngine {
    * LISTEN/NOTIFY): an open row Warden does not know is adopted and monitored at once. `log`
    * gets one line per adoption or refusal. Undefined when the store has no notifications.
    */
-  async listenForPositions(log: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
+  async listenForPositions(
+    log: (line: string) => void,
+    sweepEveryMs = 30_000,
+  ): Promise<(() => Promise<void>) | undefined> {
     const { store } = this.options;
     if (store.onPositionInserted === undefined) return undefined;
-    return store.onPositionInserted((id) => {
+    const adopt = (id: string) =>
       this.adoptInserted(id, log).catch((error: unknown) =>
         log(`positions row ${id}: not adopted: ${error instanceof Error ? error.message : String(error)}`),
       );
-    });
+    const unlisten = await store.onPositionInserted((id) => void adopt(id));
+    // Notifications are not durable: rows inserted while Warden was down, or while the listener
+    // reconnected, are found by a sweep of the open rows now and then.
+    const sweep = async () => {
+      for (const row of await store.positions({ status: 'open' })) {
+        if (!this.seen.has(row.id) && this.c.engine.positionById(row.id) === undefined) await adopt(row.id);
+      }
+    };
+    await sweep();
+    const timer = setInterval(() => {
+      sweep().catch((error: unknown) =>
+        log(`positions sweep failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }, sweepEveryMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await unlisten();
+    };
   }
 
   private async adoptInserted(id: string, log: (line: string) => void): Promise<void> {
     const c = this.c;
-    if (c.engine.positionById(id) !== undefined) return;
+    if (c.engine.positionById(id) !== undefined || this.refused.has(id)) return;
     const [row] = await this.options.store.positions({ id });
     if (row === undefined || row.status !== 'open' || c.engine.positionById(id) !== undefined) return;
     const refuse = (why: string) => {
+      this.refused.add(id);
       const alert = this.factory.create(AlertTriggeredV1, row.accountId, {
         accountId: row.accountId,
         code: 'POSITION_ROW_REFUSED',
