@@ -218,6 +218,58 @@ describe('recovery', () => {
     await real.close();
   });
 
+  it('a halted account stays halted across a restart, and resumes when the day changed meanwhile', async () => {
+    config = parseConfig(
+      `${CONFIG}\nrisk: { day: { resetTime: '00:00', timezone: UTC }, rules: { dailyLoss: { limit: 1000 } } }\n`,
+      { source: 'test', env: {} },
+    );
+    const clock = new SimulatedClock(T0);
+    let store = await openEventStore(path);
+    const first = await session(store, clock, 1);
+    // BTC long 1 from 60,000: at 58,500 the account is 1,500 down, over its 1,000 daily loss.
+    await first.tick('BTC-USD', 58500);
+    expect(first.ofType('Risk.Limit.Breached.v1').map((e) => e.data.rule)).toEqual(['DAILY_LOSS']);
+    expect(first.c.risk.states.state('acc')).toBe('HALTED');
+    // No snapshot asked for: the commit after the halt takes one by itself.
+    await first.durable.commit();
+    first.stop();
+    await store.close();
+
+    clock.advanceTo(T0 + 60 * MIN);
+    store = await openEventStore(path);
+    const second = await session(store, clock, 2);
+    expect(second.c.risk.states.state('acc')).toBe('HALTED');
+    expect(second.c.risk.states.holds('acc').map((h) => h.reason)).toEqual(['DAILY_LOSS']);
+    expect(second.ofType('Risk.Trading.Halted.v1')).toEqual([]);
+    const refused = await second.c.engine.placeOrder(
+      {
+        accountId: 'acc',
+        symbol: 'ETH-USD',
+        side: 'buy',
+        type: 'market',
+        quantity: 1,
+        reduceOnly: false,
+        clientOrderId: 'after-restart',
+        intent: 'entry',
+      },
+      { intent: 'entry' },
+    );
+    expect(refused).toBeUndefined();
+    expect(second.ofType('Risk.Order.Denied.v1').map((e) => e.data.reason)).toEqual(['TRADING_HALTED']);
+    await second.durable.commit();
+    second.stop();
+    await store.close();
+
+    // Down over midnight UTC: the next start closes the day and lifts the daily hold.
+    clock.advanceTo(Date.parse('2026-04-07T01:00:00.000Z'));
+    store = await openEventStore(path);
+    const third = await session(store, clock, 3);
+    expect(third.c.risk.states.state('acc')).toBe('ACTIVE');
+    expect(third.ofType('Risk.Trading.Resumed.v1').map((e) => e.data.reason)).toEqual(['DAILY_RESET']);
+    third.stop();
+    await store.close();
+  });
+
   it('keeps trigger memory across a restart: from the snapshot, and from the events after it', async () => {
     const clock = new SimulatedClock(T0);
     let store = await openEventStore(path);

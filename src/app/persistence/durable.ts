@@ -5,6 +5,7 @@ import { causedBy, EventFactory } from '../../engine/event-factory.ts';
 import { type EventSink, fanOut } from '../../engine/event-sink.ts';
 import { type Discrepancy, reconcileAccount } from '../../engine/recovery/reconcile.ts';
 import { type RecoveredPosition, recoverPositions } from '../../engine/recovery/recovered-positions.ts';
+import type { RiskSnapshot } from '../../engine/risk/risk-engine.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { EventStore } from '../../ports/store.ts';
@@ -17,12 +18,21 @@ export const ENGINE_SNAPSHOT = 'engine';
 /** Where the paper venue keeps its own state, committed with the events. */
 export const PAPER_VENUE_RECORD = { collection: 'paper', id: 'venue' } as const;
 
+/** Events after which the next commit carries a snapshot (the risk state changed). */
+const RISK_STATE_EVENTS = new Set([
+  'Risk.Trading.Halted.v1',
+  'Risk.Trading.Resumed.v1',
+  'Challenge.Failed.v1',
+]);
+
 /** What a snapshot of the engine holds (plain JSON). */
 export interface EngineSnapshot {
   readonly version: 1;
   /** Engine clock, epoch ms. */
   readonly takenAt: number;
   readonly positions: readonly RecoveredPosition[];
+  /** Trading states and holds, the trading day, day-start and initial balances, challenge. */
+  readonly risk?: RiskSnapshot;
 }
 
 export interface DurableOptions {
@@ -63,6 +73,12 @@ export class DurableEngine {
   private readonly seen = new Set<string>();
   /** Rows refused once (unknown account, symbol held): not refused again by every sweep. */
   private readonly refused = new Set<string>();
+  /**
+   * The risk state changed (a hold came or went, a day closed) since the last snapshot: the next
+   * commit carries a snapshot, so that a restart never resumes an account that was halted.
+   */
+  private riskChanged = false;
+  private resetsSnapshotted = 0;
 
   constructor(private readonly options: DurableOptions) {
     this.writer = new StoreWriter({ store: options.store });
@@ -92,6 +108,7 @@ export class DurableEngine {
       emit: (e) => {
         if (typeof e.data.positionId === 'string' && e.type.startsWith('Trading.Position.'))
           this.seen.add(e.data.positionId);
+        if (RISK_STATE_EVENTS.has(e.type)) this.riskChanged = true;
       },
     };
     const sinks =
@@ -141,6 +158,7 @@ export class DurableEngine {
     }
     for (const opened of c.engine.restore(positions)) c.observe(opened);
     c.risk.start();
+    if (data?.risk !== undefined) c.risk.restore(data.risk);
     c.watchdog?.start();
 
     const discrepancies: Discrepancy[] = [];
@@ -306,14 +324,26 @@ export class DurableEngine {
    * being enforced from memory meanwhile.
    */
   async commit(extra: Parameters<StoreWriter['commit']>[0] = {}): Promise<number> {
+    if (
+      extra.snapshot === undefined &&
+      this.composition !== undefined &&
+      (this.riskChanged || this.c.risk.resets !== this.resetsSnapshotted)
+    ) {
+      return this.snapshot();
+    }
     if (this.composition !== undefined && this.venueDirty) {
       this.venueDirty = false;
       this.writer.put({ ...PAPER_VENUE_RECORD, value: this.c.venue.state() });
     }
+    const resets = this.composition?.risk.resets ?? 0;
+    const riskChanged = this.riskChanged;
+    if (extra.snapshot !== undefined) this.riskChanged = false;
     try {
       const stored = await this.writer.commit(extra);
+      if (extra.snapshot !== undefined) this.resetsSnapshotted = resets;
       return stored.length;
     } catch (error) {
+      if (riskChanged) this.riskChanged = true;
       this.venueDirty = true;
       this.composition?.risk.breakers.onStoreError(error instanceof Error ? error.message : String(error));
       throw error;
@@ -321,7 +351,7 @@ export class DurableEngine {
   }
 
   /** Commits what is pending with a snapshot of every open position and its trigger memory. */
-  async snapshot(): Promise<void> {
+  async snapshot(): Promise<number> {
     const c = this.c;
     const data: EngineSnapshot = {
       version: 1,
@@ -346,8 +376,9 @@ export class DurableEngine {
           ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
         };
       }),
+      risk: c.risk.snapshot(),
     };
-    await this.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
+    return this.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
   }
 }
 

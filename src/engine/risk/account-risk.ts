@@ -36,7 +36,8 @@ export interface AccountRisk {
   /** Cash balance when the trading day started: daily PnL = equity − this. */
   dayStartBalance: Decimal;
   /** Balance when Warden started watching the account (the evaluation's starting balance). */
-  readonly initialBalance: Decimal;
+  /** Balance when Warden first started on the account (restored after a restart). */
+  initialBalance: Decimal;
   /** Highest end-of-day balance so far (the trailing maximum loss follows it). */
   eodHigh: Decimal;
   readonly levels: Map<string, PositionLevels>;

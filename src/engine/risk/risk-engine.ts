@@ -77,6 +77,26 @@ const FLATTEN_CONDITION: Partial<Record<string, ExitCondition>> = {
   CHALLENGE_FAILED: 'risk_rule',
 };
 
+/** One account's risk state as a snapshot keeps it (plain JSON; money as decimal strings). */
+export interface AccountRiskSnapshot {
+  readonly id: string;
+  readonly tradingDay: string;
+  readonly dayStartBalance: string;
+  readonly initialBalance: string;
+  readonly eodHigh: string;
+  readonly tradesToday: number;
+  readonly consecutiveLosses: number;
+  readonly days: readonly { readonly day: string; readonly pnl: string; readonly traded: boolean }[];
+  readonly tradedToday: boolean;
+  readonly challenge: AccountRisk['challenge'];
+  readonly failedRule?: string;
+  readonly holds: readonly Hold[];
+}
+
+export interface RiskSnapshot {
+  readonly accounts: readonly AccountRiskSnapshot[];
+}
+
 /**
  * The risk engine (DESIGN.md "Risk"): account rules enforced on every fill, close and tick.
  *
@@ -105,6 +125,7 @@ export class RiskEngine {
   private readonly index = new RiskLevelIndex();
   private readonly targets: (LevelTarget | undefined)[] = [];
   private readonly resetTimers = new Map<string, CancelTimer>();
+  private resetCount = 0;
   private readonly flatByTimers = new Map<string, CancelTimer>();
   private readonly retryTimers = new Map<string, CancelTimer>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -155,6 +176,59 @@ export class RiskEngine {
     for (const a of this.accounts.values()) {
       for (const p of this.positionsOf(a)) this.onPositionAdded(a, p, {}, false);
       this.checkAccount(a);
+    }
+  }
+
+  /** Daily resets done since start (a durable runtime snapshots after each). */
+  get resets(): number {
+    return this.resetCount;
+  }
+
+  /** The risk state a restart needs: each account's day, balances, counters, challenge and holds. */
+  snapshot(): RiskSnapshot {
+    return {
+      accounts: [...this.accounts.values()].map((a) => ({
+        id: a.id,
+        tradingDay: a.tradingDay,
+        dayStartBalance: a.dayStartBalance.toString(),
+        initialBalance: a.initialBalance.toString(),
+        eodHigh: a.eodHigh.toString(),
+        tradesToday: a.tradesToday,
+        consecutiveLosses: a.consecutiveLosses,
+        days: a.days.map((d) => ({ day: d.day, pnl: d.pnl.toString(), traded: d.traded })),
+        tradedToday: a.tradedToday,
+        challenge: a.challenge,
+        ...(a.failedRule !== undefined ? { failedRule: a.failedRule } : {}),
+        holds: this.states.holds(a.id),
+      })),
+    };
+  }
+
+  /**
+   * Puts back a snapshot's risk state after `start()`, without events. When the trading day
+   * changed while Warden was down, the day is closed (the daily reset) at once.
+   */
+  restore(snapshot: RiskSnapshot): void {
+    for (const saved of snapshot.accounts) {
+      const a = this.accounts.get(saved.id);
+      if (a === undefined) continue;
+      a.tradingDay = saved.tradingDay;
+      a.dayStartBalance = dec(saved.dayStartBalance);
+      a.initialBalance = dec(saved.initialBalance);
+      a.eodHigh = dec(saved.eodHigh);
+      a.tradesToday = saved.tradesToday;
+      a.consecutiveLosses = saved.consecutiveLosses;
+      a.days.splice(
+        0,
+        a.days.length,
+        ...saved.days.map((d) => ({ day: d.day, pnl: dec(d.pnl), traded: d.traded })),
+      );
+      a.tradedToday = saved.tradedToday;
+      a.challenge = saved.challenge;
+      if (saved.failedRule !== undefined) a.failedRule = saved.failedRule;
+      this.states.restore(a.id, saved.holds);
+      if (tradingDayOf(this.options.clock.now(), a.spec.rules.day) !== a.tradingDay) this.dailyReset(a);
+      else this.checkAccount(a);
     }
   }
 
@@ -1081,6 +1155,7 @@ export class RiskEngine {
   private dailyReset(a: AccountRisk): void {
     const account = this.options.engine.account(a.id);
     if (account === undefined) return;
+    this.resetCount++;
     const m = this.metrics(a.id)!;
     const closingDay = a.tradingDay;
     a.days.push({ day: closingDay, pnl: m.balance.minus(a.dayStartBalance), traded: a.tradedToday });

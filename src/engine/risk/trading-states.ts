@@ -147,6 +147,31 @@ export class TradingStates {
     return lifted;
   }
 
+  /**
+   * Puts back holds saved before a restart, without events (the log has them already): the state
+   * they imply is set and their `until` timers armed (a time already past lifts the hold at the
+   * next timer run, with its Resumed event).
+   */
+  restore(accountId: string, holds: readonly Hold[]): void {
+    const a = this.entry(accountId);
+    for (const hold of holds) {
+      a.holds.set(hold.reason, hold);
+      if (hold.until !== undefined) {
+        a.timers.set(
+          hold.reason,
+          this.options.clock.schedule(hold.until, () =>
+            this.lift(accountId, hold.reason, `${hold.reason}_ENDED`),
+          ),
+        );
+      }
+    }
+    const next = stateOf(a.holds);
+    if (next !== a.state) {
+      a.state = next;
+      this.options.onState(accountId, next);
+    }
+  }
+
   /** Cancels every timer (engine stop). */
   stop(): void {
     for (const a of this.accounts.values()) {
