@@ -12,7 +12,8 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /**
  * Opens the event store a spec names: `memory` for the in-memory store, a `postgres://` or
- * `postgresql://` URL for PostgreSQL, anything else as the path of a SQLite file (created if
+ * `postgresql://` URL for PostgreSQL (a `schema` parameter, `…/db?schema=warden`, names the
+ * schema of the tables), anything else as the path of a SQLite file (created if
  * missing). Rejects with `WARDEN_STORE_UNAVAILABLE` or `WARDEN_STORE_SCHEMA_NEWER` as the
  * adapters do.
  */
@@ -21,7 +22,9 @@ export async function openEventStore(spec: string, options: OpenStoreOptions = {
   if (POSTGRES_URL.test(spec)) {
     // Loaded on demand, so that a SQLite or in-memory run never loads the PostgreSQL driver.
     const { openPostgresStore } = await import('./postgres/postgres-store.ts');
-    return openPostgresStore(spec, options.schema === undefined ? {} : { schema: options.schema });
+    const { url, schema } = schemaOf(spec);
+    const chosen = options.schema ?? schema;
+    return openPostgresStore(url, chosen === undefined ? {} : { schema: chosen });
   }
   return openSqliteStore(spec);
 }
@@ -41,4 +44,18 @@ export function describeStore(spec: string): string {
     // Not a valid URL: mask whatever sits between `user:` and `@`, and any password parameter.
     return spec.replace(/^([^:]+:\/\/[^:/@]*):[^@]*@/, '$1:***@').replace(/([?&]password=)[^&]*/i, '$1***');
   }
+}
+
+/** A PostgreSQL URL without its `schema` parameter, and that parameter. */
+function schemaOf(spec: string): { readonly url: string; readonly schema?: string } {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    return { url: spec };
+  }
+  const schema = url.searchParams.get('schema');
+  if (schema === null || schema === '') return { url: spec };
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
 }
