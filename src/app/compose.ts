@@ -17,15 +17,23 @@ import type { EventSink } from '../engine/event-sink.ts';
 import { ExecutionService } from '../engine/execution/execution-service.ts';
 import { FeedWatchdog } from '../engine/feed-watchdog.ts';
 import { Monitor } from '../engine/monitor.ts';
-import { HoldPolicy, RulesPolicy } from '../engine/policies/rules-policy.ts';
+import {
+  DEFAULT_RULES,
+  HoldPolicy,
+  RulesPolicy,
+  type RulesSettings,
+} from '../engine/policies/rules-policy.ts';
 import { RiskEngine } from '../engine/risk/risk-engine.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { DecisionPolicy } from '../ports/decision-policy.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Tick } from '../ports/market-data.ts';
+import type { DecisionRow } from '../ports/store.ts';
 import type { Venue } from '../ports/venue.ts';
 import { BUILTIN_PROFILES, resolveProfiles } from './config/profiles.ts';
 import { accountProfilesOf, riskSpecsOf } from './config/risk.ts';
 import type { WardenConfig } from './config/schema.ts';
+import { standingOf } from './status.ts';
 
 /** Everything one engine instance is made of; built only here (the composition root). */
 export interface Composition {
@@ -79,8 +87,38 @@ export function initialPositionsOf(config: WardenConfig, startTime: number): Ini
       ...(p.targetPrice !== undefined ? { targetPrice: p.targetPrice } : {}),
       ...(p.profile !== undefined ? { profile: p.profile } : {}),
       ...(p.thesis !== undefined ? { thesis: p.thesis } : {}),
+      ...(p.manage !== undefined ? { manage: p.manage } : {}),
     },
   }));
+}
+
+/**
+ * The candle intervals the engine aggregates: the configured ones plus every interval a profile
+ * or a position manages at, in the configured order then the added ones.
+ */
+export function candleIntervalsOf(config: WardenConfig): CandleInterval[] {
+  const intervals = new Set<CandleInterval>(config.engine.candleIntervals);
+  for (const p of config.positions ?? []) if (p.manage !== undefined) intervals.add(p.manage.interval);
+  for (const profile of resolveProfiles({ ...BUILTIN_PROFILES, ...config.profiles }).values()) {
+    if (profile.manage !== undefined) intervals.add(profile.manage.interval as CandleInterval);
+  }
+  return [...intervals];
+}
+
+/** The rules policy's settings from `agent.rules`. */
+export function rulesSettingsOf(config: WardenConfig): RulesSettings {
+  const r = config.agent.rules;
+  return {
+    ...DEFAULT_RULES,
+    ...(r.breakEvenAtPct !== undefined ? { breakEvenAtPct: r.breakEvenAtPct } : {}),
+    ...(r.trailFromPct !== undefined ? { trailFromPct: r.trailFromPct } : {}),
+    lockPct: r.lockPct,
+    targetApproaching: r.targetApproaching,
+    stopApproaching: r.stopApproaching,
+    thesisInvalidated: r.thesisInvalidated,
+    timeDecay: r.timeDecay,
+    candleClose: r.candleClose,
+  };
 }
 
 export function compose(
@@ -91,6 +129,10 @@ export function compose(
     sink: EventSink;
     candleIntervals?: readonly CandleInterval[];
     venue?: VenueHooks;
+    /** The LLM policy, for profiles with `policy: llm` (built from `agent.llm` by the caller). */
+    llm?: DecisionPolicy;
+    /** Gets the decisions-table row of every decision. */
+    decisions?: (row: DecisionRow) => void;
   },
 ): Composition {
   const { clock, ids } = deps;
@@ -131,7 +173,7 @@ export function compose(
     instruments,
     accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
     sink: { emit },
-    candleIntervals: deps.candleIntervals ?? config.engine.candleIntervals,
+    candleIntervals: deps.candleIntervals ?? candleIntervalsOf(config),
   });
   const events = new EventFactory(clock, ids);
   const execution = new ExecutionService({
@@ -152,8 +194,23 @@ export function compose(
     engine,
     execution,
     profiles,
-    policies: { rules: new RulesPolicy(), hold: new HoldPolicy() },
+    policies: {
+      rules: new RulesPolicy(rulesSettingsOf(config)),
+      hold: new HoldPolicy(),
+      ...(deps.llm !== undefined ? { llm: deps.llm } : {}),
+    },
     accountProfiles: accountProfilesOf(config),
+    accountView: (accountId) => {
+      const s = risk === undefined ? undefined : standingOf(risk, accountId);
+      if (s === undefined) return undefined;
+      return {
+        state: s.state,
+        balance: s.balance,
+        dailyPnl: s.dailyPnl,
+        headroom: Object.fromEntries(s.limits.map((l) => [l.rule, l.headroom])),
+      };
+    },
+    ...(deps.decisions !== undefined ? { recordDecision: deps.decisions } : {}),
   });
   const specs = riskSpecsOf(config);
   risk = new RiskEngine({

@@ -10,7 +10,7 @@ import type { Order } from '../domain/order.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
-import type { EventStore } from '../ports/store.ts';
+import type { DecisionRow, EventStore } from '../ports/store.ts';
 import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import type { StatusReport } from './control/protocol.ts';
@@ -112,6 +112,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     clock,
     ids,
     sink: writer === undefined ? fanOut(counter, jsonl) : fanOut(counter, writer, printed),
+    ...(writer !== undefined ? { decisions: (row: DecisionRow) => writer.recordDecision(row) } : {}),
     ...(writer !== undefined
       ? {
           venue: {

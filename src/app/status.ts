@@ -11,105 +11,111 @@ import type { AccountStanding, LimitStanding, StatusReport } from './control/pro
 export function statusReport(risk: RiskEngine, now: number): StatusReport {
   const accounts: AccountStanding[] = [];
   for (const a of risk.allAccounts()) {
-    const m = risk.metrics(a.id);
-    if (m === undefined) continue;
-    const rules = a.spec.rules;
-    const limits: LimitStanding[] = [];
-    const money = (rule: string, limit: Decimal, value: Decimal, headroom: Decimal) =>
-      limits.push({
-        rule,
-        limit: moneyString(limit),
-        value: moneyString(value),
-        headroom: moneyString(headroom),
-        unit: 'money',
-      });
-    if (rules.dailyLoss !== undefined) {
-      money(
-        'DAILY_LOSS',
-        rules.dailyLoss.limit.negated(),
-        m.dailyPnl,
-        m.dailyPnl.plus(rules.dailyLoss.limit),
-      );
-    }
-    if (rules.dailyProfitLock !== undefined) {
-      money(
-        'DAILY_PROFIT_LOCK',
-        rules.dailyProfitLock.limit,
-        m.dailyPnl,
-        rules.dailyProfitLock.limit.minus(m.dailyPnl),
-      );
-    }
-    const floor = maxLossFloor(a);
-    if (floor !== undefined) money('MAX_LOSS', floor, m.equity, m.equity.minus(floor));
-    if (rules.unrealizedLoss !== undefined && m.byPosition.size > 0) {
-      const worst = [...m.byPosition.values()].reduce((x, y) => (y.lt(x) ? y : x));
-      money(
-        'UNREALIZED_LOSS',
-        rules.unrealizedLoss.limit.negated(),
-        worst,
-        worst.plus(rules.unrealizedLoss.limit),
-      );
-    }
-    if (rules.maxContracts !== undefined) {
-      const limit = rules.maxContracts.limit;
-      limits.push({
-        rule: 'MAX_CONTRACTS',
-        limit: String(limit),
-        value: String(m.contracts),
-        headroom: dec(limit).minus(m.contracts).toString(),
-        unit: 'contracts',
-      });
-    }
-    if (rules.tradeFrequency?.perSession !== undefined) {
-      const limit = rules.tradeFrequency.perSession;
-      limits.push({
-        rule: 'TRADE_FREQUENCY',
-        limit: String(limit),
-        value: String(a.tradesToday),
-        headroom: String(limit - a.tradesToday),
-        unit: 'count',
-      });
-    }
-    const c = a.spec.challenge;
-    const s = c !== undefined ? risk.challenges.standing(a, m.balance) : undefined;
-    accounts.push({
-      accountId: a.id,
-      state: risk.states.state(a.id),
-      holds: risk.states.holds(a.id).map((h) => ({
-        reason: h.note !== undefined ? `${h.reason}: ${h.note}` : h.reason,
-        state: h.state,
-        since: isoTime(h.since),
-        ...(h.until !== undefined ? { until: isoTime(h.until) } : {}),
-        manualReset: h.manualReset,
-      })),
-      ...(a.spec.preset !== undefined ? { preset: a.spec.preset } : {}),
-      balance: moneyString(m.balance),
-      equity: moneyString(m.equity),
-      dailyPnl: moneyString(m.dailyPnl),
-      tradingDay: a.tradingDay,
-      openPositions: m.byPosition.size,
-      contracts: m.contracts,
-      limits,
-      ...(c !== undefined && s !== undefined
-        ? {
-            challenge: {
-              phase: c.phase,
-              status: a.challenge,
-              profitTarget: moneyString(c.profitTarget),
-              profit: moneyString(s.profit),
-              progressPct: round2(s.progressPct),
-              tradingDays: s.tradingDays,
-              minTradingDays: c.minTradingDays,
-              bestDay: moneyString(s.bestDay),
-              ...(s.consistencyPct !== undefined ? { consistencyPct: round2(s.consistencyPct) } : {}),
-              // Rounded too: 0.55 × 100 is 55.00000000000001 in floating point.
-              ...(c.consistency !== undefined ? { consistencyLimitPct: round2(c.consistency * 100) } : {}),
-              ...(a.failedRule !== undefined ? { failedReason: a.failedRule } : {}),
-            },
-          }
-        : {}),
+    const standing = standingOf(risk, a.id);
+    if (standing !== undefined) accounts.push(standing);
+  }
+  return finish(accounts, now);
+}
+
+/** One account's standing: state and holds, money, headroom to each limit, the evaluation. */
+export function standingOf(risk: RiskEngine, accountId: string): AccountStanding | undefined {
+  const a = risk.account(accountId);
+  const m = risk.metrics(accountId);
+  if (a === undefined || m === undefined) return undefined;
+  const rules = a.spec.rules;
+  const limits: LimitStanding[] = [];
+  const money = (rule: string, limit: Decimal, value: Decimal, headroom: Decimal) =>
+    limits.push({
+      rule,
+      limit: moneyString(limit),
+      value: moneyString(value),
+      headroom: moneyString(headroom),
+      unit: 'money',
+    });
+  if (rules.dailyLoss !== undefined) {
+    money('DAILY_LOSS', rules.dailyLoss.limit.negated(), m.dailyPnl, m.dailyPnl.plus(rules.dailyLoss.limit));
+  }
+  if (rules.dailyProfitLock !== undefined) {
+    money(
+      'DAILY_PROFIT_LOCK',
+      rules.dailyProfitLock.limit,
+      m.dailyPnl,
+      rules.dailyProfitLock.limit.minus(m.dailyPnl),
+    );
+  }
+  const floor = maxLossFloor(a);
+  if (floor !== undefined) money('MAX_LOSS', floor, m.equity, m.equity.minus(floor));
+  if (rules.unrealizedLoss !== undefined && m.byPosition.size > 0) {
+    const worst = [...m.byPosition.values()].reduce((x, y) => (y.lt(x) ? y : x));
+    money(
+      'UNREALIZED_LOSS',
+      rules.unrealizedLoss.limit.negated(),
+      worst,
+      worst.plus(rules.unrealizedLoss.limit),
+    );
+  }
+  if (rules.maxContracts !== undefined) {
+    const limit = rules.maxContracts.limit;
+    limits.push({
+      rule: 'MAX_CONTRACTS',
+      limit: String(limit),
+      value: String(m.contracts),
+      headroom: dec(limit).minus(m.contracts).toString(),
+      unit: 'contracts',
     });
   }
+  if (rules.tradeFrequency?.perSession !== undefined) {
+    const limit = rules.tradeFrequency.perSession;
+    limits.push({
+      rule: 'TRADE_FREQUENCY',
+      limit: String(limit),
+      value: String(a.tradesToday),
+      headroom: String(limit - a.tradesToday),
+      unit: 'count',
+    });
+  }
+  const c = a.spec.challenge;
+  const s = c !== undefined ? risk.challenges.standing(a, m.balance) : undefined;
+  return {
+    accountId: a.id,
+    state: risk.states.state(a.id),
+    holds: risk.states.holds(a.id).map((h) => ({
+      reason: h.note !== undefined ? `${h.reason}: ${h.note}` : h.reason,
+      state: h.state,
+      since: isoTime(h.since),
+      ...(h.until !== undefined ? { until: isoTime(h.until) } : {}),
+      manualReset: h.manualReset,
+    })),
+    ...(a.spec.preset !== undefined ? { preset: a.spec.preset } : {}),
+    balance: moneyString(m.balance),
+    equity: moneyString(m.equity),
+    dailyPnl: moneyString(m.dailyPnl),
+    tradingDay: a.tradingDay,
+    openPositions: m.byPosition.size,
+    contracts: m.contracts,
+    limits,
+    ...(c !== undefined && s !== undefined
+      ? {
+          challenge: {
+            phase: c.phase,
+            status: a.challenge,
+            profitTarget: moneyString(c.profitTarget),
+            profit: moneyString(s.profit),
+            progressPct: round2(s.progressPct),
+            tradingDays: s.tradingDays,
+            minTradingDays: c.minTradingDays,
+            bestDay: moneyString(s.bestDay),
+            ...(s.consistencyPct !== undefined ? { consistencyPct: round2(s.consistencyPct) } : {}),
+            // Rounded too: 0.55 × 100 is 55.00000000000001 in floating point.
+            ...(c.consistency !== undefined ? { consistencyLimitPct: round2(c.consistency * 100) } : {}),
+            ...(a.failedRule !== undefined ? { failedReason: a.failedRule } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function finish(accounts: AccountStanding[], now: number): StatusReport {
   return { generatedAt: isoTime(now), accounts };
 }
 

@@ -38,6 +38,8 @@ export interface Position {
   /** Name of the monitoring profile; `default` when absent. */
   readonly profile?: string;
   readonly thesis?: Thesis;
+  /** Candle-close management: consult the decision policy at every close of this interval. */
+  readonly manage?: { readonly interval: string };
 }
 
 /** The position after a fill and what the fill did to it. */
@@ -70,6 +72,8 @@ export interface OpenAttributes {
   readonly targetPrice?: number;
   readonly profile?: string;
   readonly thesis?: Thesis;
+  /** Candle-close management: consult the decision policy at every close of this interval. */
+  readonly manage?: { readonly interval: string };
 }
 
 function sideOfFill(fill: Fill): PositionSide {

@@ -6,13 +6,15 @@ import { TriggerIndex } from '../domain/monitoring/trigger-index.ts';
 import type { FiredTrigger, TriggerKind, TriggerMemory } from '../domain/monitoring/types.ts';
 import { type Position, pnlPercent } from '../domain/position.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Decision, DecisionPolicy } from '../ports/decision-policy.ts';
+import type { DecisionContext, DecisionPolicy, PolicyResult } from '../ports/decision-policy.ts';
 import type { Tick } from '../ports/market-data.ts';
-import { CandleWatch, candleOf } from './candle-watch.ts';
+import type { DecisionRow } from '../ports/store.ts';
+import { type AccountView, DecisionInputs } from './agent/decision-input.ts';
+import { CandleWatch, candleOf as candleFromEvent, candleOf } from './candle-watch.ts';
 import type { Engine } from './engine.ts';
 import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
 import type { ExitCondition } from './execution/exit-table.ts';
-import { guard } from './guardrails.ts';
+import { finalDecision, reduceQuantity } from './guardrails.ts';
 import { MarketExits } from './market-exits.ts';
 import { timeDecayEvent, triggerEvent } from './monitor-events.ts';
 
@@ -36,11 +38,21 @@ export interface MonitorOptions {
   readonly engine: Engine;
   readonly execution: ExitExecutor;
   readonly profiles: ReadonlyMap<string, MonitorProfile>;
-  readonly policies: Readonly<Record<MonitorProfile['policy'], DecisionPolicy>>;
+  /** The policy of each name a profile can ask for; `rules` is also every other policy's fallback. */
+  readonly policies: Readonly<{ rules: RulesFallback; hold: DecisionPolicy; llm?: DecisionPolicy }>;
+  /** The account part of a decision's input (the risk engine's view). */
+  readonly accountView?: AccountView;
+  /** Gets the decisions-table row of every decision (the durable runtime stores it). */
+  readonly recordDecision?: (row: DecisionRow) => void;
   /** Profile per account (from its preset) for positions that name none. */
   readonly accountProfiles?: ReadonlyMap<string, string>;
   /** LOW events are counted and summarised per account at each close of this candle interval. */
   readonly lowSummaryInterval?: string;
+}
+
+/** The rules policy as the monitor needs it: a policy that can also answer synchronously. */
+export interface RulesFallback extends DecisionPolicy {
+  now(context: DecisionContext): PolicyResult;
 }
 
 /** Which index a position is watched in: by the price its profile watches. */
@@ -53,6 +65,9 @@ interface Watched {
   /** Quantity when the position opened, for staged partial exits. */
   readonly initialQuantity: number;
   cancelDecay?: () => void;
+  /** Candle-close management: the interval, and the close time of the last candle consulted. */
+  readonly manage?: { readonly interval: string };
+  managedThrough: number;
 }
 
 const HIT_CONDITION: Partial<Record<TriggerKind, ExitCondition>> = {
@@ -92,8 +107,10 @@ export class Monitor {
   private readonly watched = new Map<string, Watched>();
   private readonly restored = new Map<
     string,
-    { readonly triggers?: TriggerMemory; readonly decayed?: boolean }
+    { readonly triggers?: TriggerMemory; readonly decayed?: boolean; readonly managedThrough?: number }
   >();
+  /** What policies are shown: candles with indicators, recent events, the account. */
+  readonly inputs: DecisionInputs;
   /** Positions whose time decay has fired (remembered across restarts through snapshots). */
   readonly decayed = new Set<string>();
   private readonly fired: FiredTrigger[] = [];
@@ -103,6 +120,7 @@ export class Monitor {
   private readonly marketExits: MarketExits;
 
   constructor(private readonly options: MonitorOptions) {
+    this.inputs = new DecisionInputs(options.accountView);
     this.marketExits = new MarketExits(options.clock, (positionId, condition) => {
       const position = this.positionById(positionId);
       if (position !== undefined) this.options.execution.exit({ position, condition });
@@ -122,6 +140,7 @@ export class Monitor {
   /** Reads the engine's position events (call for every event the engine emits, in order). */
   observe(envelope: Envelope): void {
     const d = envelope.data;
+    this.inputs.observe(envelope);
     switch (envelope.type) {
       case 'Trading.Position.Opened.v1':
         this.watch(this.position(String(d.accountId), String(d.symbol)));
@@ -145,6 +164,7 @@ export class Monitor {
         break;
       case 'Market.Candle.Closed.v1':
         this.candles.onCandle(candleOf(d));
+        this.manageAt(envelope);
         if (d.interval === (this.options.lowSummaryInterval ?? '15m')) this.summariseLow(String(d.interval));
         break;
     }
@@ -189,9 +209,19 @@ export class Monitor {
    */
   restoreMemory(
     positionId: string,
-    memory: { readonly triggers?: TriggerMemory; readonly decayed?: boolean },
+    memory: {
+      readonly triggers?: TriggerMemory;
+      readonly decayed?: boolean;
+      readonly managedThrough?: number;
+    },
   ): void {
     this.restored.set(positionId, memory);
+  }
+
+  /** Close time of the last candle a managed position was consulted at (for snapshots). */
+  managedThrough(positionId: string): number | undefined {
+    const w = this.watched.get(positionId);
+    return w?.manage === undefined ? undefined : w.managedThrough;
   }
 
   /** Trigger memory of a watched position (for snapshots and tests). */
@@ -224,7 +254,16 @@ export class Monitor {
       thresholds: thresholdsOf(profile),
       ...(restored?.triggers !== undefined ? { memory: restored.triggers } : {}),
     });
-    const w: Watched = { feed, symbol: position.symbol, profile, initialQuantity: position.quantity };
+    const manage = position.manage ?? profile.manage;
+    const w: Watched = {
+      feed,
+      symbol: position.symbol,
+      profile,
+      initialQuantity: position.quantity,
+      ...(manage !== undefined ? { manage } : {}),
+      // Only candles that close after the position opened, each once (also across restarts).
+      managedThrough: Math.max(position.openedAt, restored?.managedThrough ?? 0),
+    };
     this.watched.set(position.id, w);
     this.candles.add(position, profile);
     this.marketExits.add(position, this.options.engine.instrument(position.symbol)!, profile);
@@ -309,42 +348,105 @@ export class Monitor {
       return;
     }
     if (event.urgency !== 'HIGH' && event.urgency !== 'MEDIUM') return;
-    const policy = this.options.policies[profile.policy];
+    this.consult(event, position, instrument, profile, price);
+  }
+
+  /**
+   * Every close of a managed position's candle interval asks its policy, once per candle and
+   * position, until the position closes.
+   */
+  private manageAt(candleEvent: Envelope): void {
+    const candle = candleFromEvent(candleEvent.data);
+    for (const [id, w] of this.watched) {
+      if (w.manage === undefined || w.symbol !== candle.symbol || w.manage.interval !== candle.interval)
+        continue;
+      if (candle.closeTime <= w.managedThrough) continue;
+      w.managedThrough = candle.closeTime;
+      const position = this.positionById(id);
+      const instrument = this.options.engine.instrument(w.symbol);
+      if (position === undefined || instrument === undefined) continue;
+      this.consult(candleEvent, position, instrument, w.profile, candle.close, candle.interval);
+    }
+  }
+
+  /** Asks the profile's policy about `event`, then applies the guarded answer. */
+  private consult(
+    event: Envelope,
+    position: Position,
+    instrument: Instrument,
+    profile: MonitorProfile,
+    price: number,
+    interval?: string,
+  ): void {
+    const policies = this.options.policies;
+    const policy =
+      (profile.policy === 'llm' ? policies.llm : undefined) ??
+      policies[profile.policy === 'hold' ? 'hold' : 'rules'];
     const started = this.options.clock.now();
-    const task = policy
-      .decide({
-        event,
+    const w = this.watched.get(position.id);
+    const ctx: DecisionContext = {
+      event,
+      position,
+      instrument,
+      profile,
+      price,
+      pnlPct: pnlPercent(position, price),
+      now: started,
+      input: this.inputs.build({
+        trigger: event,
         position,
         instrument,
-        profile,
         price,
-        pnlPct: pnlPercent(position, price),
         now: started,
-      })
+        ...((interval ?? w?.manage?.interval) !== undefined
+          ? { interval: (interval ?? w?.manage?.interval)! }
+          : {}),
+      }),
+    };
+    const wanted =
+      profile.policy === 'llm' && policies.llm === undefined
+        ? 'NO_LLM: the profile asks for llm but no agent.llm endpoint is configured'
+        : undefined;
+    const task = policy
+      .decide(ctx)
       .catch(
-        (error: unknown): Decision => ({
-          action: 'HOLD',
-          confidence: 0,
-          reasoning: `policy failed: ${error instanceof Error ? error.message : String(error)}`,
+        (error: unknown): PolicyResult => ({
+          ...policies.rules.now(ctx),
+          fallbackReason: `POLICY_ERROR: ${policy.name} failed: ${error instanceof Error ? error.message : String(error)}`,
         }),
       )
-      .then((decision) => this.apply(decision, event, position.id, policy.name, started))
+      .then((result) =>
+        this.apply(wanted === undefined ? result : { ...result, fallbackReason: wanted }, ctx, started),
+      )
       .finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }
 
-  private apply(
-    proposed: Decision,
-    event: Envelope,
-    positionId: string,
-    policy: string,
-    started: number,
-  ): void {
-    const position = this.positionById(positionId);
+  private apply(result: PolicyResult, asked: DecisionContext, started: number): void {
+    const { event } = asked;
+    const position = this.positionById(asked.position.id);
     if (position === undefined) return;
+    const instrument = asked.instrument;
     // Judged against the position as it is now: another decision may have moved the stop since.
     const price = this.options.engine.lastTick(position.symbol)?.price ?? position.entryPrice;
-    const decision = guard(proposed, position, price);
+    const now: DecisionContext = { ...asked, position, price, pnlPct: pnlPercent(position, price) };
+    const final = finalDecision(result, position, price, {
+      minConfidence: asked.profile.minConfidence,
+      rules: () => this.options.policies.rules.now(now),
+    });
+    let decision = final.decision;
+    let reduceBy = 0;
+    if (decision.action === 'REDUCE') {
+      reduceBy = reduceQuantity(position.quantity, decision.details?.reduceFraction ?? 0, instrument.lotSize);
+      if (reduceBy === 0) {
+        decision = {
+          action: 'HOLD',
+          confidence: decision.confidence,
+          reasoning: `REDUCE by ${decision.details?.reduceFraction} of ${position.quantity} is less than one lot (${instrument.lotSize}) or all of it: HOLD. Proposed: ${decision.reasoning}`,
+        };
+      }
+    }
+    const latencyMs = this.options.clock.now() - started;
     const made = this.options.events.create(
       DecisionMadeV1,
       position.accountId,
@@ -353,34 +455,55 @@ export class Monitor {
         accountId: position.accountId,
         symbol: position.symbol,
         side: position.side,
-        policy,
+        policy: final.policy,
         trigger: event.type,
         action: decision.action,
         confidence: decision.confidence,
         reasoning: decision.reasoning,
         ...(decision.details !== undefined ? { details: { ...decision.details } } : {}),
-        latencyMs: this.options.clock.now() - started,
+        latencyMs,
+        ...(result.model !== undefined ? { model: result.model } : {}),
+        ...(final.fallbackReason !== undefined ? { fallbackReason: final.fallbackReason } : {}),
       },
       causedBy(event),
     );
     this.options.emit(made);
+    this.options.recordDecision?.({
+      id: made.id,
+      positionId: position.id,
+      accountId: position.accountId,
+      decidedAt: Date.parse(made.ts),
+      policy: final.policy,
+      trigger: event.type,
+      action: decision.action,
+      confidence: decision.confidence,
+      reasoning: decision.reasoning,
+      ...(decision.details !== undefined ? { actionDetails: decision.details } : {}),
+      stateAtDecision: {
+        position: asked.input.position,
+        account: asked.input.account ?? null,
+        trigger: asked.input.trigger,
+        recentEvents: asked.input.recentEvents,
+      },
+      ...(asked.input.market !== undefined ? { marketContext: asked.input.market } : {}),
+      ...(result.rawResponse !== undefined ? { rawResponse: result.rawResponse } : {}),
+      latencyMs,
+      ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
+      ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
+      ...(result.costUsd !== undefined ? { cost: result.costUsd } : {}),
+      ...(result.model !== undefined ? { model: result.model } : {}),
+      ...(final.fallbackReason !== undefined ? { fallbackReason: final.fallbackReason } : {}),
+      ...(result.promptVersion !== undefined ? { promptVersion: result.promptVersion } : {}),
+      ...(final.rejected !== undefined ? { rejected: final.rejected } : {}),
+    });
     const cause = causedBy(made);
     switch (decision.action) {
       case 'CLOSE':
         this.options.execution.exit({ position, condition: 'agent', cause });
         break;
-      case 'REDUCE': {
-        const fraction = decision.details?.reduceFraction ?? 0;
-        if (fraction > 0 && fraction < 1) {
-          this.options.execution.exit({
-            position,
-            quantity: position.quantity * fraction,
-            condition: 'agent',
-            cause,
-          });
-        }
+      case 'REDUCE':
+        this.options.execution.exit({ position, quantity: reduceBy, condition: 'agent', cause });
         break;
-      }
       case 'ADJUST_STOP':
       case 'ADJUST_TARGET':
         this.options.engine.modifyPosition(

@@ -92,6 +92,10 @@ export interface DecisionRow {
   readonly model?: string;
   /** Why the answer came from the fallback policy, or which guardrail rejected it. */
   readonly fallbackReason?: string;
+  /** The prompt template's version (`manage-position.v1`), for an LLM decision. */
+  readonly promptVersion?: string;
+  /** A decision the guardrails refused: who proposed it, the rule it broke, why, and what it was. */
+  readonly rejected?: unknown;
 }
 
 /**

@@ -126,6 +126,8 @@ const fullDecision = (id: string, positionId: string, decidedAt: number): Decisi
   cost: 0.01234,
   model: 'model-x',
   fallbackReason: 'none',
+  promptVersion: 'manage-position.v1',
+  rejected: { policy: 'llm', rule: 'STOP_WIDENED', proposed: { action: 'ADJUST_STOP', newStopPrice: 1 } },
 });
 
 /** A decision with only the required fields. */

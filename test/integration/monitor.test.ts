@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { VenueError } from '../../src/domain/errors.ts';
 import { dec } from '../../src/domain/money.ts';
 import type { Position } from '../../src/domain/position.ts';
-import { guard } from '../../src/engine/guardrails.ts';
+import { checkDecision } from '../../src/engine/guardrails.ts';
+import type { Decision } from '../../src/ports/decision-policy.ts';
+
+/** The action that survives the guardrails: the decision's own, or HOLD when refused. */
+const guard = (d: Decision, p: Position, price: number) => {
+  const v = checkDecision(d, p, price);
+  return v.ok ? v.decision : { action: 'HOLD' as const, rule: v.rule };
+};
 import { BASE, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 const MIN = 60_000;

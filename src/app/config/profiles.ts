@@ -24,7 +24,9 @@ const stage = z.strictObject({ pct: pct(), fraction: z.number().positive().max(1
  * `profiles.default`, which extends the built-in defaults (DESIGN.md values).
  */
 export const profileSchema = z.strictObject({
-  policy: z.enum(['rules', 'hold']).optional(),
+  policy: z.enum(['rules', 'hold', 'llm']).optional(),
+  minConfidence: z.number().min(0).max(1).optional(),
+  manage: z.strictObject({ interval: interval() }).nullable().optional(),
   price: z.enum(['last', 'mid', 'bidask']).optional(),
   stopApproach: band.optional(),
   targetApproach: band.optional(),
@@ -93,7 +95,7 @@ export type ProfileInput = z.output<typeof profileSchema>;
 
 function merge(base: MonitorProfile, name: string, input: ProfileInput): MonitorProfile {
   const e = input.exits ?? {};
-  const { trailingStop, ...rest } = input;
+  const { trailingStop, manage, ...rest } = input;
   const merged: MonitorProfile = {
     ...base,
     ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && typeof v !== 'object')),
@@ -113,12 +115,19 @@ function merge(base: MonitorProfile, name: string, input: ProfileInput): Monitor
     volatility: { ...base.volatility, ...defined(input.volatility) },
     correlation: { ...base.correlation, ...defined(input.correlation) },
   } as MonitorProfile;
+  const managed =
+    manage === null ? withoutManage(merged) : manage !== undefined ? { ...merged, manage } : merged;
   if (trailingStop === null) {
-    const { trailingStop: _off, ...withoutTrailing } = merged;
+    const { trailingStop: _off, ...withoutTrailing } = managed;
     return withoutTrailing;
   }
-  if (trailingStop !== undefined) return { ...merged, trailingStop };
-  return merged;
+  if (trailingStop !== undefined) return { ...managed, trailingStop };
+  return managed;
+}
+
+function withoutManage(p: MonitorProfile): MonitorProfile {
+  const { manage: _off, ...rest } = p;
+  return rest;
 }
 
 function defined<T extends object>(o: T | undefined): Partial<T> {

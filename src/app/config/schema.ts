@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CANDLE_INTERVALS } from '../../domain/candles.ts';
 import { isLotMultiple } from '../../domain/instrument.ts';
+import { agentSchema } from './agent-schema.ts';
 import { profileSchema } from './profiles.ts';
 import { accountRiskFields, riskSchema } from './risk-schema.ts';
 
@@ -72,6 +73,8 @@ const positionSchema = z.strictObject({
   openedAt: timestamp().optional(),
   profile: name('profile name').optional(),
   thesis: thesisSchema.optional(),
+  /** Candle-close management: the policy is consulted at every close of this interval. */
+  manage: z.strictObject({ interval: z.enum(CANDLE_INTERVALS) }).optional(),
 });
 
 const orderSchema = z.strictObject({
@@ -152,6 +155,7 @@ export const wardenConfigSchema = z
     demo: demoSchema.prefault({ enabled: false }),
     logging: loggingSchema.prefault({}),
     risk: riskSchema.prefault({}),
+    agent: agentSchema.prefault({}),
   })
   .transform((c) => ({
     ...c,

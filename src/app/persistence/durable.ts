@@ -7,6 +7,7 @@ import { type Discrepancy, reconcileAccount } from '../../engine/recovery/reconc
 import { type RecoveredPosition, recoverPositions } from '../../engine/recovery/recovered-positions.ts';
 import type { RiskSnapshot } from '../../engine/risk/risk-engine.ts';
 import type { Clock } from '../../ports/clock.ts';
+import type { DecisionPolicy } from '../../ports/decision-policy.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { EventStore } from '../../ports/store.ts';
 import { type Composition, compose, startWithInitialPositions } from '../compose.ts';
@@ -42,6 +43,8 @@ export interface DurableOptions {
   readonly ids: IdGenerator;
   /** Sinks besides the store (the transport, a log). */
   readonly sink?: EventSink;
+  /** The LLM policy for profiles with `policy: llm`. */
+  readonly llm?: DecisionPolicy;
 }
 
 /** How a start went: from scratch, or recovered from the store and reconciled with the venue. */
@@ -109,6 +112,12 @@ export class DurableEngine {
         if (typeof e.data.positionId === 'string' && e.type.startsWith('Trading.Position.'))
           this.seen.add(e.data.positionId);
         if (RISK_STATE_EVENTS.has(e.type)) this.riskChanged = true;
+        // A position's `manage` is not on its Opened event: a snapshot keeps it.
+        if (
+          e.type === 'Trading.Position.Opened.v1' &&
+          this.composition?.engine.positionById(String(e.data.positionId))?.manage !== undefined
+        )
+          this.riskChanged = true;
       },
     };
     const sinks =
@@ -119,6 +128,8 @@ export class DurableEngine {
       clock,
       ids,
       sink: sinks,
+      decisions: (row) => this.writer.recordDecision(row),
+      ...(this.options.llm !== undefined ? { llm: this.options.llm } : {}),
       venue: {
         onAccepted: () => {
           this.venueDirty = true;
@@ -154,6 +165,7 @@ export class DurableEngine {
       c.monitor.restoreMemory(p.id, {
         ...(p.memory !== undefined ? { triggers: p.memory } : {}),
         ...(p.decayed === true ? { decayed: true } : {}),
+        ...(p.managedThrough !== undefined ? { managedThrough: p.managedThrough } : {}),
       });
     }
     for (const opened of c.engine.restore(positions)) c.observe(opened);
@@ -358,6 +370,7 @@ export class DurableEngine {
       takenAt: this.options.clock.now(),
       positions: c.engine.openPositions().map((p) => {
         const memory = c.monitor.memory(p.id);
+        const managedThrough = c.monitor.managedThrough(p.id);
         return {
           id: p.id,
           accountId: p.accountId,
@@ -371,9 +384,11 @@ export class DurableEngine {
             ...(p.targetPrice !== undefined ? { targetPrice: p.targetPrice } : {}),
             ...(p.profile !== undefined ? { profile: p.profile } : {}),
             ...(p.thesis !== undefined ? { thesis: p.thesis } : {}),
+            ...(p.manage !== undefined ? { manage: p.manage } : {}),
           },
           ...(memory !== undefined ? { memory } : {}),
           ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
+          ...(managedThrough !== undefined ? { managedThrough } : {}),
         };
       }),
       risk: c.risk.snapshot(),

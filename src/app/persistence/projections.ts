@@ -1,5 +1,5 @@
 import type { Envelope } from '../../domain/events/envelope.ts';
-import type { DecisionRow, PositionRow } from '../../ports/store.ts';
+import type { PositionRow } from '../../ports/store.ts';
 
 type Data = Readonly<Record<string, unknown>>;
 
@@ -106,37 +106,4 @@ export class PositionsProjection {
     this.dirty.clear();
     this.pendingRows.clear();
   }
-}
-
-/** The decisions-table row of an `Agent.Decision.Made.v1` event. */
-export function decisionRowOf(envelope: Envelope): DecisionRow | undefined {
-  if (envelope.type !== 'Agent.Decision.Made.v1') return undefined;
-  const d = envelope.data as Data;
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const row: Record<string, unknown> = {
-    id: envelope.id,
-    positionId: String(d.positionId),
-    accountId: String(d.accountId),
-    decidedAt: Date.parse(envelope.ts),
-    policy: String(d.policy),
-    trigger: String(d.trigger),
-    action: String(d.action),
-    confidence: Number(d.confidence),
-    reasoning: String(d.reasoning),
-    latencyMs: Number(d.latencyMs),
-  };
-  const optional: Record<string, unknown> = {
-    actionDetails: d.details,
-    stateAtDecision: d.state,
-    marketContext: d.market,
-    rawResponse: str(d.rawResponse),
-    promptTokens: num(d.promptTokens),
-    completionTokens: num(d.completionTokens),
-    cost: num(d.cost),
-    model: str(d.model),
-    fallbackReason: str(d.fallbackReason),
-  };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) row[k] = v;
-  return row as unknown as DecisionRow;
 }

@@ -3,7 +3,7 @@ import { WardenError } from '../../domain/errors.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import type { EventSink } from '../../engine/event-sink.ts';
 import type { CommitUnit, DecisionRow, EventStore, StateRecord, StoredEvent } from '../../ports/store.ts';
-import { decisionRowOf, PositionsProjection } from './projections.ts';
+import { PositionsProjection } from './projections.ts';
 
 export interface StoreWriterOptions {
   readonly store: EventStore;
@@ -55,8 +55,12 @@ export class StoreWriter implements EventSink {
       return;
     }
     this.events.push(envelope);
-    const decision = decisionRowOf(envelope);
-    if (decision !== undefined) this.decisions.push(decision);
+  }
+
+  /** Adds a decisions-table row, committed with the `Agent.Decision.Made.v1` event it belongs to. */
+  recordDecision(row: DecisionRow): void {
+    if (this.verifying) return;
+    this.decisions.push(row);
   }
 
   /** Adds (or replaces) a state record to commit with the next unit. */

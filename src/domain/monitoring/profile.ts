@@ -21,8 +21,18 @@ export interface PartialExitStage {
  */
 export interface MonitorProfile {
   readonly name: string;
-  /** `rules` (deterministic), `hold` (monitor only: events are raised, only hard exits act). */
-  readonly policy: 'rules' | 'hold';
+  /**
+   * `rules` (deterministic), `hold` (monitor only: events are raised, only hard exits act), `llm`
+   * (the configured OpenAI-compatible model, falling back to `rules`).
+   */
+  readonly policy: 'rules' | 'hold' | 'llm';
+  /** A decision with a lower confidence becomes HOLD (0..1). */
+  readonly minConfidence: number;
+  /**
+   * Candle-close management: the policy is consulted at every close of this candle interval for
+   * each position of the profile, until the position closes (a position's own `manage` wins).
+   */
+  readonly manage?: { readonly interval: string };
   readonly price: PriceSource;
   readonly stopApproach: { readonly enterPct: number; readonly rearmPct: number };
   readonly targetApproach: { readonly enterPct: number; readonly rearmPct: number };
@@ -58,6 +68,7 @@ export interface MonitorProfile {
 export const DEFAULT_PROFILE: MonitorProfile = {
   name: 'default',
   policy: 'rules',
+  minConfidence: 0.5,
   price: 'last',
   stopApproach: { enterPct: 2, rearmPct: 3 },
   targetApproach: { enterPct: 5, rearmPct: 6 },

@@ -10,6 +10,8 @@ export interface RecoveredPosition extends InitialPosition {
   readonly memory?: TriggerMemory;
   /** Time decay already fired. */
   readonly decayed?: boolean;
+  /** Candle-close management: close time of the last candle the policy was consulted at. */
+  readonly managedThrough?: number;
 }
 
 type Data = Readonly<Record<string, unknown>>;
@@ -44,8 +46,14 @@ export function recoverPositions(
     p.memory = m;
     return m;
   };
+  /** Close times of the candles in the tail, by event id, for the decisions they caused. */
+  const candles = new Map<string, number>();
   for (const e of tail) {
     const d = e.data as Data;
+    if (e.type === 'Market.Candle.Closed.v1') {
+      candles.set(e.id, Date.parse(String(d.closeTime)));
+      continue;
+    }
     const id = typeof d.positionId === 'string' ? d.positionId : undefined;
     if (id === undefined) continue;
     const p = open.get(id);
@@ -106,6 +114,12 @@ export function recoverPositions(
       case 'Position.Time.Decayed.v1':
         if (p !== undefined) p.decayed = true;
         break;
+      case 'Agent.Decision.Made.v1': {
+        const closed = e.causationId === undefined ? undefined : candles.get(e.causationId);
+        if (p !== undefined && d.trigger === 'Market.Candle.Closed.v1' && closed !== undefined)
+          p.managedThrough = Math.max(p.managedThrough ?? 0, closed);
+        break;
+      }
       case 'Trading.Position.Closed.v1':
         open.delete(id);
         break;

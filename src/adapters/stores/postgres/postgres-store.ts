@@ -371,7 +371,7 @@ class PostgresEventStore implements EventStore {
       await client.query(sql.upsertPositions, [...columns, Date.now()]);
     }
     if (unit.decisions.length > 0) {
-      await client.query(sql.upsertDecisions, transpose(unit.decisions.map(decisionValues), 19));
+      await client.query(sql.upsertDecisions, transpose(unit.decisions.map(decisionValues), 21));
     }
     return stored;
   }

@@ -152,13 +152,15 @@ export interface DecisionDbRow {
   readonly cost: number | null;
   readonly model: string | null;
   readonly fallback_reason: string | null;
+  readonly prompt_version: string | null;
+  readonly rejected: string | null;
 }
 
 /** Every `decisions` column, in `DecisionRow` order. */
 export const DECISION_COLUMNS =
   'id, position_id, account_id, decided_at, policy, trigger, action, confidence, reasoning, action_details, ' +
   'state_at_decision, market_context, raw_response, latency_ms, prompt_tokens, completion_tokens, cost, model, ' +
-  'fallback_reason';
+  'fallback_reason, prompt_version, rejected';
 
 function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
@@ -186,6 +188,8 @@ export function decisionValues(d: DecisionRow): unknown[] {
     d.cost ?? null,
     d.model ?? null,
     d.fallbackReason ?? null,
+    d.promptVersion ?? null,
+    jsonOrNull(d.rejected),
   ];
 }
 
@@ -213,5 +217,7 @@ export function decisionOf(row: DecisionDbRow): DecisionRow {
   if (row.cost !== null) d.cost = row.cost;
   if (row.model !== null) d.model = row.model;
   if (row.fallback_reason !== null) d.fallbackReason = row.fallback_reason;
+  if (row.prompt_version !== null) d.promptVersion = row.prompt_version;
+  if (row.rejected !== null) d.rejected = JSON.parse(row.rejected);
   return d as unknown as DecisionRow;
 }

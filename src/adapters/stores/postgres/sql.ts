@@ -68,7 +68,8 @@ export function statements(s: string) {
     upsertDecisions: `INSERT INTO ${s}.decisions (${DECISION_COLUMNS})
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
                            $8::float8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                           $14::float8[], $15::int[], $16::int[], $17::float8[], $18::text[], $19::text[])
+                           $14::float8[], $15::int[], $16::int[], $17::float8[], $18::text[], $19::text[],
+                           $20::text[], $21::text[])
       ON CONFLICT (id) DO UPDATE SET
         position_id = excluded.position_id, account_id = excluded.account_id, decided_at = excluded.decided_at,
         policy = excluded.policy, trigger = excluded.trigger, action = excluded.action,
@@ -77,6 +78,7 @@ export function statements(s: string) {
         market_context = excluded.market_context, raw_response = excluded.raw_response,
         latency_ms = excluded.latency_ms, prompt_tokens = excluded.prompt_tokens,
         completion_tokens = excluded.completion_tokens, cost = excluded.cost, model = excluded.model,
-        fallback_reason = excluded.fallback_reason`,
+        fallback_reason = excluded.fallback_reason, prompt_version = excluded.prompt_version,
+        rejected = excluded.rejected`,
   };
 }

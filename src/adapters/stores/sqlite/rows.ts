@@ -55,6 +55,8 @@ export interface DecisionDbRow {
   cost: number | null;
   model: string | null;
   fallback_reason: string | null;
+  prompt_version: string | null;
+  rejected: string | null;
 }
 
 /** The `events` columns `read` selects, in `EventRow` order. */
@@ -117,6 +119,8 @@ export function decisionOf(r: DecisionDbRow): DecisionRow {
   if (r.cost !== null) d.cost = r.cost;
   if (r.model !== null) d.model = r.model;
   if (r.fallback_reason !== null) d.fallbackReason = r.fallback_reason;
+  if (r.prompt_version !== null) d.promptVersion = r.prompt_version;
+  if (r.rejected !== null) d.rejected = JSON.parse(r.rejected);
   return d as unknown as DecisionRow;
 }
 
@@ -161,6 +165,8 @@ export function decisionValues(d: DecisionRow): unknown[] {
     d.cost ?? null,
     d.model ?? null,
     d.fallbackReason ?? null,
+    d.promptVersion ?? null,
+    json(d.rejected),
   ];
 }
 
@@ -201,8 +207,8 @@ export function prepareStatements(db: Database.Database) {
     upsertDecision: db.prepare(
       `INSERT OR REPLACE INTO decisions (id, position_id, account_id, decided_at, policy, "trigger", action,
          confidence, reasoning, action_details, state_at_decision, market_context, raw_response, latency_ms,
-         prompt_tokens, completion_tokens, cost, model, fallback_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         prompt_tokens, completion_tokens, cost, model, fallback_reason, prompt_version, rejected)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     processed: db
       .prepare<[string, string], number>('SELECT 1 FROM processed_events WHERE consumer = ? AND event_id = ?')
