@@ -270,6 +270,43 @@ describe('recovery', () => {
     await store.close();
   });
 
+  it('a managed position is consulted once per candle, also when a candle close reaches it again after a restart', async () => {
+    config = parseConfig(CONFIG.replace('stopPrice: 3600 }', 'stopPrice: 3600, manage: { interval: 5m } }'), {
+      source: 'test',
+      env: {},
+    });
+    const clock = new SimulatedClock(T0);
+    let store = await openEventStore(path);
+    const first = await session(store, clock, 1);
+    const consulted = (s: typeof first) =>
+      s.ofType('Agent.Decision.Made.v1').filter((e) => e.data.trigger === 'Market.Candle.Closed.v1');
+    // Ticks every minute for 11 minutes: the 5m candles closing at 10:05 and 10:10.
+    for (let i = 0; i < 11; i++) await first.tick('ETH-USD', 2990 - i);
+    const ethCandles = first
+      .ofType('Market.Candle.Closed.v1')
+      .filter((e) => e.data.symbol === 'ETH-USD' && e.data.interval === '5m');
+    expect(ethCandles.map((e) => e.data.closeTime)).toEqual([
+      '2026-04-06T10:05:00.000Z',
+      '2026-04-06T10:10:00.000Z',
+    ]);
+    expect(consulted(first).map((e) => e.causationId)).toEqual(ethCandles.map((e) => e.id));
+    await first.durable.commit();
+    first.stop();
+    await store.close();
+
+    store = await openEventStore(path);
+    const second = await session(store, clock, 2);
+    // The 10:10 candle reaches the monitor again (a re-delivered close): it was already consulted.
+    second.c.observe(ethCandles[1]!);
+    await second.c.monitor.settled();
+    expect(consulted(second)).toEqual([]);
+    // The next candle is new: consulted once.
+    for (let i = 0; i < 5; i++) await second.tick('ETH-USD', 2980);
+    expect(consulted(second).map((e) => e.data.positionId)).toEqual(['eth-short']);
+    second.stop();
+    await store.close();
+  });
+
   it('keeps trigger memory across a restart: from the snapshot, and from the events after it', async () => {
     const clock = new SimulatedClock(T0);
     let store = await openEventStore(path);
