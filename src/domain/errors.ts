@@ -45,6 +45,8 @@ export const ERROR_CODES = {
     'The daemon answered a control request with something that is not a valid response.',
   WARDEN_CONTROL_LISTEN_FAILED:
     'The daemon cannot listen on its control socket (another warden listens there, or the path is taken).',
+  WARDEN_LLM_PROMPT_INVALID:
+    'The LLM policy cannot use its prompt template (missing file, bad version name, malformed sections).',
   WARDEN_INTERNAL: 'A bug: an invariant did not hold. Please report it with the log line.',
 } as const;
 

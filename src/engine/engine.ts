@@ -426,6 +426,96 @@ export class Engine {
   }
 
   /**
+   * Moves the working protective stop orders of a position at the venue (reduce-only `stop`
+   * orders on the closing side of its symbol) to `stopPrice`, each by the venue's replace: the old
+   * order's cancel report becomes `Trading.Order.Cancelled.v1`, the replacement is
+   * `Trading.Order.Placed.v1` with intent `protective` and a client order id derived from the
+   * old one (`…-m1`, `…-m2`), so a retry cannot double it. Returns how many were moved; a venue
+   * without replace, or a failure, moves none and leaves the orders as they were.
+   */
+  async moveProtectiveStops(position: Position, stopPrice: number, cause: Cause = {}): Promise<number> {
+    if (!this.options.venue.capabilities.replaceOrder) return 0;
+    const closing = position.side === 'long' ? 'sell' : 'buy';
+    let open: Order[];
+    try {
+      open = await this.options.venue.openOrders(position.accountId);
+    } catch (error) {
+      this.venueOutcome(error);
+      return 0;
+    }
+    let moved = 0;
+    for (const o of open) {
+      if (o.symbol !== position.symbol || o.side !== closing || o.type !== 'stop' || o.reduceOnly !== true)
+        continue;
+      if (o.stopPrice === stopPrice) continue;
+      const m = /^(.*)-m(\d+)$/.exec(o.clientOrderId);
+      const clientOrderId = m === null ? `${o.clientOrderId}-m1` : `${m[1]}-m${Number(m[2]) + 1}`;
+      const previous = this.orders.get(orderKey(o.accountId, o.clientOrderId));
+      const request: OrderRequest = {
+        accountId: o.accountId,
+        symbol: o.symbol,
+        side: o.side,
+        type: 'stop',
+        quantity: o.quantity - o.filledQuantity,
+        stopPrice,
+        reduceOnly: true,
+        clientOrderId,
+        intent: 'protective',
+      };
+      const meta: OrderMeta = {
+        ...(previous?.meta ?? { intent: 'protective' }),
+        positionId: position.id,
+        cause,
+      };
+      const tracked: TrackedOrder = { request, meta };
+      this.orders.set(orderKey(o.accountId, clientOrderId), tracked);
+      const placed = this.events.create(
+        OrderPlacedV1,
+        o.accountId,
+        {
+          accountId: o.accountId,
+          symbol: o.symbol,
+          clientOrderId,
+          side: o.side,
+          type: 'stop',
+          quantity: request.quantity,
+          stopPrice,
+          reduceOnly: true,
+          intent: 'protective',
+          positionId: position.id,
+          reason: `replaces ${o.clientOrderId} (stop ${o.stopPrice} → ${stopPrice})`,
+        },
+        cause,
+      );
+      tracked.placedEventId = placed.id;
+      this.emit(placed);
+      try {
+        await this.options.venue.replaceOrder(o.accountId, o.clientOrderId, { stopPrice, clientOrderId });
+        this.venueOutcome(undefined);
+        moved++;
+      } catch (error) {
+        this.venueOutcome(error);
+        tracked.rejected = true;
+        this.emit(
+          this.events.create(
+            OrderRejectedV1,
+            o.accountId,
+            {
+              accountId: o.accountId,
+              symbol: o.symbol,
+              clientOrderId,
+              reason: error instanceof VenueError ? error.reason : 'REPLACE_FAILED',
+              message: error instanceof Error ? error.message : String(error),
+            },
+            { causationId: placed.id, correlationId: cause.correlationId ?? placed.id },
+          ),
+        );
+      }
+    }
+    return moved;
+  }
+
+  /**
    * Cancels an open order through the venue; the venue's cancel report reaches `onExecution`,
    * which emits `Trading.Order.Cancelled.v1`. Venue errors are rethrown for the caller's retry
    * policy (cancelling a finished order resolves with it unchanged).

@@ -422,10 +422,10 @@ export class Monitor {
     this.inFlight.add(task);
   }
 
-  private apply(result: PolicyResult, asked: DecisionContext, started: number): void {
+  private apply(result: PolicyResult, asked: DecisionContext, started: number): Promise<void> | undefined {
     const { event } = asked;
     const position = this.positionById(asked.position.id);
-    if (position === undefined) return;
+    if (position === undefined) return undefined;
     const instrument = asked.instrument;
     // Judged against the position as it is now: another decision may have moved the stop since.
     const price = this.options.engine.lastTick(position.symbol)?.price ?? position.entryPrice;
@@ -505,8 +505,8 @@ export class Monitor {
         this.options.execution.exit({ position, quantity: reduceBy, condition: 'agent', cause });
         break;
       case 'ADJUST_STOP':
-      case 'ADJUST_TARGET':
-        this.options.engine.modifyPosition(
+      case 'ADJUST_TARGET': {
+        const changed = this.options.engine.modifyPosition(
           position.id,
           decision.action === 'ADJUST_STOP'
             ? { stopPrice: decision.details?.newStopPrice }
@@ -515,10 +515,17 @@ export class Monitor {
           cause,
           decision.reasoning,
         );
+        // A working protective stop at the venue follows the position's stop.
+        const stop = decision.details?.newStopPrice;
+        if (changed && decision.action === 'ADJUST_STOP' && stop !== undefined) {
+          return this.options.engine.moveProtectiveStops(position, stop, cause).then(() => undefined);
+        }
         break;
+      }
       case 'HOLD':
         break;
     }
+    return undefined;
   }
 
   private onTimeDecay(accountId: string, symbol: string, positionId: string): void {

@@ -44,6 +44,10 @@ const llmSchema = z.strictObject({
     .string()
     .regex(/^v[0-9]+$/, 'must look like v1')
     .default('v1'),
+  /** Sampling temperature; null sends none (o-series and other reasoning models refuse one). */
+  temperature: z.number().min(0).max(2).nullable().default(0),
+  /** Cap on the answer's tokens; none by default. */
+  maxTokens: z.number().int().positive().optional(),
   /** Extra HTTP headers (OpenRouter's HTTP-Referer and X-Title). */
   headers: z.record(z.string(), z.string()).optional(),
 });
