@@ -1,3 +1,4 @@
+import { createLlmPolicy } from '../adapters/llm/openai-compatible/llm-policy.ts';
 import {
   createPaperVenue,
   type PaperVenue,
@@ -105,6 +106,33 @@ export function candleIntervalsOf(config: WardenConfig): CandleInterval[] {
   return [...intervals];
 }
 
+/** The LLM policy `agent.llm` configures, falling back to `rules`; undefined without one. */
+export function llmPolicyOf(
+  config: WardenConfig,
+  rules: DecisionPolicy,
+  now?: () => number,
+): DecisionPolicy | undefined {
+  const l = config.agent.llm;
+  if (l === undefined) return undefined;
+  return createLlmPolicy({
+    baseUrl: l.baseUrl,
+    model: l.model,
+    ...(l.apiKey !== undefined ? { apiKey: l.apiKey } : {}),
+    timeoutMs: l.timeoutSeconds * 1000,
+    maxRetries: l.maxRetries,
+    maxConcurrency: l.maxConcurrency,
+    requestsPerMinute: l.requestsPerMinute,
+    prices: l.prices,
+    ...(l.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: l.dailyBudgetUsd } : {}),
+    promptVersion: l.promptVersion,
+    ...(l.headers !== undefined ? { extraHeaders: l.headers } : {}),
+    temperature: l.temperature,
+    ...(l.maxTokens !== undefined ? { maxTokens: l.maxTokens } : {}),
+    fallback: rules,
+    ...(now !== undefined ? { now } : {}),
+  });
+}
+
 /** The rules policy's settings from `agent.rules`. */
 export function rulesSettingsOf(config: WardenConfig): RulesSettings {
   const r = config.agent.rules;
@@ -129,8 +157,10 @@ export function compose(
     sink: EventSink;
     candleIntervals?: readonly CandleInterval[];
     venue?: VenueHooks;
-    /** The LLM policy, for profiles with `policy: llm` (built from `agent.llm` by the caller). */
+    /** The LLM policy for profiles with `policy: llm`; by default built from `agent.llm`. */
     llm?: DecisionPolicy;
+    /** Wall clock of the LLM policy's rate window and budget day (tests inject one). */
+    wallClock?: () => number;
     /** Gets the decisions-table row of every decision. */
     decisions?: (row: DecisionRow) => void;
   },
@@ -187,6 +217,8 @@ export function compose(
     },
   });
   const profiles = resolveProfiles({ ...BUILTIN_PROFILES, ...config.profiles });
+  const rules = new RulesPolicy(rulesSettingsOf(config));
+  const llm = deps.llm ?? llmPolicyOf(config, rules, deps.wallClock);
   monitor = new Monitor({
     clock,
     events,
@@ -194,11 +226,7 @@ export function compose(
     engine,
     execution,
     profiles,
-    policies: {
-      rules: new RulesPolicy(rulesSettingsOf(config)),
-      hold: new HoldPolicy(),
-      ...(deps.llm !== undefined ? { llm: deps.llm } : {}),
-    },
+    policies: { rules, hold: new HoldPolicy(), ...(llm !== undefined ? { llm } : {}) },
     accountProfiles: accountProfilesOf(config),
     accountView: (accountId) => {
       const s = risk === undefined ? undefined : standingOf(risk, accountId);

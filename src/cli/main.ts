@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './audit.ts';
+import { registerDecisions } from './decisions.ts';
 import { EXIT_BAD_INPUT, reportError } from './errors.ts';
 import { registerEvents } from './events.ts';
 import { registerExplain } from './explain.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerEvents(program);
   registerExplain(program);
+  registerDecisions(program);
   registerAudit(program);
   registerValidateConfig(program);
   registerGenerateTicks(program);

@@ -415,9 +415,19 @@ export class Monitor {
           fallbackReason: `POLICY_ERROR: ${policy.name} failed: ${error instanceof Error ? error.message : String(error)}`,
         }),
       )
-      .then((result) =>
-        this.apply(wanted === undefined ? result : { ...result, fallbackReason: wanted }, ctx, started),
-      )
+      .then((result) => {
+        // A fallback names the policy that was asked: `llm: TIMEOUT: …`.
+        const reason =
+          wanted ??
+          (result.fallbackReason !== undefined && result.policy !== policy.name
+            ? `${policy.name}: ${result.fallbackReason}`
+            : result.fallbackReason);
+        return this.apply(
+          { ...result, ...(reason !== undefined ? { fallbackReason: reason } : {}) },
+          ctx,
+          started,
+        );
+      })
       .finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }
