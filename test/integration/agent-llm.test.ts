@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
+import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
+import { compose, processTick, startWithInitialPositions } from '../../src/app/compose.ts';
+import { parseConfig } from '../../src/app/config/load.ts';
+import type { Envelope } from '../../src/domain/events/envelope.ts';
+import { CollectingSink } from '../../src/engine/event-sink.ts';
+import type { DecisionRow } from '../../src/ports/store.ts';
+import {
+  type FakeOpenAI,
+  type FakeReply,
+  good,
+  injection,
+  late,
+  malformed,
+  refusal,
+  schemaInvalid,
+  startFakeOpenAI,
+  status,
+} from '../support/fake-openai.ts';
+
+// The LLM policy inside the engine: a BTC long from 100 with its stop at 90 reaches its first
+// milestone (+5%) at 105, a MEDIUM event the `llm` profile sends to the model (a fake
+// OpenAI-compatible server on 127.0.0.1, through the real client). Whatever the model answers,
+// the decision that acts is valid and guarded, and the event and the decisions row say what
+// happened. The rules policy's answer here is "stop to break-even": 100.
+
+const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+const PRICES = { inputPerMillion: 2.5, outputPerMillion: 10 };
+
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+function config() {
+  return parseConfig(
+    `
+engine: { seed: 9, candleIntervals: [], staleFeedSeconds: 0 }
+accounts:
+  - { id: acc, balance: 100000 }
+instruments:
+  - { symbol: BTC-USD, tickSize: 0.01, lotSize: 0.001 }
+profiles:
+  default: { policy: llm, minConfidence: 0.5 }
+positions:
+  - { id: btc, account: acc, symbol: BTC-USD, side: long, quantity: 1, entryPrice: 100, stopPrice: 90, targetPrice: 150 }
+agent:
+  llm:
+    baseUrl: ${fake.baseUrl}
+    model: fake-model
+    apiKey: test-key
+    timeoutSeconds: 0.3
+    maxRetries: 0
+    prices: { inputPerMillion: ${PRICES.inputPerMillion}, outputPerMillion: ${PRICES.outputPerMillion} }
+`,
+    { source: 'test', env: {} },
+  );
+}
+
+/** One run: the position, the model's scripted reply, a tick at `price`; what happened. */
+async function run(reply: FakeReply, price = 105) {
+  fake.enqueue(reply);
+  const clock = new SimulatedClock(T0);
+  const sink = new CollectingSink();
+  const rows: DecisionRow[] = [];
+  const cfg = config();
+  const c = compose(cfg, {
+    clock,
+    ids: createUlidGenerator({ clock, seed: 1 }),
+    sink,
+    decisions: (row) => rows.push(row),
+  });
+  startWithInitialPositions(c, cfg, T0);
+  clock.advanceTo(T0 + 60_000);
+  processTick(c, { ts: clock.now(), symbol: 'BTC-USD', price });
+  await c.monitor.settled();
+  await c.execution.idle();
+  const decisions = sink.ofType('Agent.Decision.Made.v1');
+  expect(decisions).toHaveLength(1);
+  expect(rows).toHaveLength(1);
+  const position = c.engine.positionById('btc');
+  c.risk.stop();
+  c.execution.stop();
+  c.engine.stop();
+  return { event: decisions[0]! as Envelope, row: rows[0]!, stop: position?.stopPrice, sink };
+}
+
+describe('the LLM policy in the engine', () => {
+  it('a good answer acts, and its record has the model, tokens, cost and prompt version', async () => {
+    const { event, row, stop } = await run(
+      good({
+        action: 'ADJUST_STOP',
+        confidence: 0.8,
+        reasoning: 'lock in gains',
+        details: { newStopPrice: 101 },
+      }),
+    );
+    expect(event.data).toMatchObject({ policy: 'llm', action: 'ADJUST_STOP', model: 'fake-model' });
+    expect(event.data.fallbackReason).toBeUndefined();
+    expect(stop).toBe(101);
+    const tokens = { prompt: 812, completion: 64 };
+    expect(row).toMatchObject({
+      policy: 'llm',
+      model: 'fake-model',
+      promptVersion: 'manage-position.v1',
+      promptTokens: tokens.prompt,
+      completionTokens: tokens.completion,
+      actionDetails: { newStopPrice: 101 },
+    });
+    expect(row.cost).toBeCloseTo(
+      (tokens.prompt * PRICES.inputPerMillion + tokens.completion * PRICES.outputPerMillion) / 1e6,
+      12,
+    );
+    expect(JSON.parse(row.rawResponse!)).toMatchObject({ action: 'ADJUST_STOP' });
+    // The inputs are on the row: the position at the price, the account, the trigger.
+    expect(row.stateAtDecision).toMatchObject({
+      position: { id: 'btc', price: 105, stopPrice: 90, pnlPct: 5 },
+      account: { state: 'ACTIVE' },
+      trigger: { type: 'Position.Profit.MilestoneReached.v1' },
+    });
+    // The prompt the model saw carried the same input.
+    const last = fake.requests.at(-1)!;
+    expect(JSON.stringify(last.body)).toContain('Position.Profit.MilestoneReached.v1');
+  });
+
+  it.each([
+    ['malformed JSON', malformed(), 'MALFORMED_JSON'],
+    ['a schema-invalid object', schemaInvalid(), 'SCHEMA_INVALID'],
+    ['an answer too late', late(), 'TIMEOUT'],
+    ['HTTP 429', status(429), 'HTTP_429'],
+    ['HTTP 500', status(500), 'HTTP_500'],
+    ['a refusal', refusal('I cannot help with trading'), 'REFUSED'],
+  ])('%s falls back to the rules policy and says why', async (_name, reply, code) => {
+    const { event, row, stop } = await run(reply);
+    expect(event.data).toMatchObject({
+      policy: 'rules',
+      action: 'ADJUST_STOP',
+      details: { newStopPrice: 100 },
+    });
+    expect(String(event.data.fallbackReason)).toMatch(new RegExp(`^llm: ${code}\\b`));
+    expect(row.fallbackReason).toBe(event.data.fallbackReason);
+    expect(stop).toBe(100);
+  });
+
+  it('an answer that talks its way out of the stop is refused by the guardrails; the rules policy answers', async () => {
+    const { event, row, stop } = await run(injection(50));
+    expect(event.data).toMatchObject({
+      policy: 'rules',
+      action: 'ADJUST_STOP',
+      details: { newStopPrice: 100 },
+    });
+    expect(String(event.data.fallbackReason)).toMatch(/^GUARDRAIL_STOP_WIDENED: llm's decision refused/);
+    expect(row.rejected).toMatchObject({
+      policy: 'llm',
+      rule: 'STOP_WIDENED',
+      proposed: { action: 'ADJUST_STOP', details: { newStopPrice: 50 } },
+    });
+    // The stop only ever tightened: 90 → 100, never to 50.
+    expect(stop).toBe(100);
+  });
+
+  it('a low-confidence answer is held', async () => {
+    const { event, stop } = await run(good({ action: 'CLOSE', confidence: 0.2, reasoning: 'maybe close?' }));
+    expect(event.data).toMatchObject({ policy: 'llm', action: 'HOLD' });
+    expect(String(event.data.fallbackReason)).toMatch(/^LOW_CONFIDENCE: 0.2 < 0.5/);
+    expect(stop).toBe(90);
+  });
+
+  it('a CRITICAL stop hit does not wait for a model that is still thinking', async () => {
+    fake.enqueue(late());
+    const clock = new SimulatedClock(T0);
+    const sink = new CollectingSink();
+    const cfg = config();
+    const c = compose(cfg, { clock, ids: createUlidGenerator({ clock, seed: 1 }), sink });
+    startWithInitialPositions(c, cfg, T0);
+    clock.advanceTo(T0 + 60_000);
+    processTick(c, { ts: clock.now(), symbol: 'BTC-USD', price: 105 }); // the model is asked, and stalls
+    clock.advanceTo(T0 + 120_000);
+    processTick(c, { ts: clock.now(), symbol: 'BTC-USD', price: 89 }); // through the stop
+    await c.execution.idle();
+    // Closed while the model's answer is still pending.
+    expect(sink.ofType('Agent.Decision.Made.v1')).toEqual([]);
+    expect(sink.ofType('Trading.Position.Closed.v1').map((e) => e.data.reason)).toEqual(['STOP_LOSS']);
+    await c.monitor.settled();
+    c.risk.stop();
+    c.execution.stop();
+    c.engine.stop();
+  });
+});
