@@ -119,6 +119,31 @@ describe('example replays', () => {
     expect(types).not.toContain('Risk.Alert.Triggered.v1');
   });
 
+  it('agent.yaml consults each managed position at every 1h close while it is open, by the rules policy', async () => {
+    const { lines } = await replay('examples/agent.yaml', 'examples/data/monitoring-ticks.csv');
+    const events = lines.map((l) => JSON.parse(l));
+    for (const id of ['btc-managed', 'eth-managed']) {
+      const asked = events.filter(
+        (e) =>
+          e.type === 'Agent.Decision.Made.v1' &&
+          e.data.positionId === id &&
+          e.data.trigger === 'Market.Candle.Closed.v1',
+      );
+      const closed = events.findIndex(
+        (e) => e.type === 'Trading.Position.Closed.v1' && e.data.positionId === id,
+      );
+      const symbol = id.startsWith('btc') ? 'BTC-USD' : 'ETH-USD';
+      const hourly = events
+        .slice(0, closed === -1 ? events.length : closed)
+        .filter(
+          (e) => e.type === 'Market.Candle.Closed.v1' && e.data.symbol === symbol && e.data.interval === '1h',
+        );
+      expect(asked.map((e) => e.causationId)).toEqual(hourly.map((e) => e.id));
+      expect(asked.length).toBeGreaterThan(5);
+      expect(new Set(asked.map((e) => e.data.policy))).toEqual(new Set(['rules']));
+    }
+  });
+
   it('gives identical events on every run', async () => {
     const a = await replay('examples/monitoring.yaml', 'examples/data/monitoring-ticks.csv');
     const b = await replay('examples/monitoring.yaml', 'examples/data/monitoring-ticks.csv');
