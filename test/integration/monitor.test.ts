@@ -4,13 +4,13 @@ import { dec } from '../../src/domain/money.ts';
 import type { Position } from '../../src/domain/position.ts';
 import { checkDecision } from '../../src/engine/guardrails.ts';
 import type { Decision } from '../../src/ports/decision-policy.ts';
+import { BASE, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 /** The action that survives the guardrails: the decision's own, or HOLD when refused. */
 const guard = (d: Decision, p: Position, price: number) => {
   const v = checkDecision(d, p, price);
   return v.ok ? v.decision : { action: 'HOLD' as const, rule: v.rule };
 };
-import { BASE, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
