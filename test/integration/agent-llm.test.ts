@@ -170,6 +170,50 @@ describe('the LLM policy in the engine', () => {
     expect(stop).toBe(90);
   });
 
+  it('ADJUST_STOP also moves the working protective stop order at the venue', async () => {
+    fake.enqueue(
+      good({ action: 'ADJUST_STOP', confidence: 0.9, reasoning: 'protect', details: { newStopPrice: 101 } }),
+    );
+    const clock = new SimulatedClock(T0);
+    const sink = new CollectingSink();
+    const cfg = config();
+    const c = compose(cfg, { clock, ids: createUlidGenerator({ clock, seed: 1 }), sink });
+    startWithInitialPositions(c, cfg, T0);
+    // A reduce-only stop at 90 protects the position at the venue.
+    await c.engine.placeOrder(
+      {
+        accountId: 'acc',
+        symbol: 'BTC-USD',
+        side: 'sell',
+        type: 'stop',
+        quantity: 1,
+        stopPrice: 90,
+        reduceOnly: true,
+        clientOrderId: 'guard-1',
+        intent: 'protective',
+      },
+      { intent: 'protective', positionId: 'btc' },
+    );
+    clock.advanceTo(T0 + 60_000);
+    processTick(c, { ts: clock.now(), symbol: 'BTC-USD', price: 105 });
+    await c.monitor.settled();
+    await c.execution.idle();
+    const open = await c.venue.openOrders('acc');
+    expect(open.map((o) => [o.clientOrderId, o.type, o.stopPrice, o.reduceOnly])).toEqual([
+      ['guard-1-m1', 'stop', 101, true],
+    ]);
+    expect(
+      sink.ofType('Trading.Order.Cancelled.v1').map((e) => [e.data.clientOrderId, e.data.reason]),
+    ).toEqual([['guard-1', 'REPLACED']]);
+    const placed = sink.ofType('Trading.Order.Placed.v1').at(-1)!;
+    expect(placed.data).toMatchObject({ clientOrderId: 'guard-1-m1', intent: 'protective', stopPrice: 101 });
+    // Caused by the decision.
+    expect(placed.causationId).toBe(sink.ofType('Agent.Decision.Made.v1')[0]!.id);
+    c.risk.stop();
+    c.execution.stop();
+    c.engine.stop();
+  });
+
   it('a CRITICAL stop hit does not wait for a model that is still thinking', async () => {
     fake.enqueue(late());
     const clock = new SimulatedClock(T0);
