@@ -497,7 +497,7 @@ export class Monitor {
       },
       ...(asked.input.market !== undefined ? { marketContext: asked.input.market } : {}),
       ...(result.rawResponse !== undefined ? { rawResponse: result.rawResponse } : {}),
-      latencyMs,
+      latencyMs: result.latencyMs ?? latencyMs,
       ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
       ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       ...(result.costUsd !== undefined ? { cost: result.costUsd } : {}),

@@ -39,6 +39,11 @@ export interface PolicyResult {
   readonly rawResponse?: string;
   /** Why the asked policy did not answer itself (timeout, HTTP 429, schema, budget, …). */
   readonly fallbackReason?: string;
+  /**
+   * Wall-clock time the policy took, for a policy that calls out (the decisions table keeps it;
+   * the event keeps the engine clock's, so that replays stay deterministic).
+   */
+  readonly latencyMs?: number;
 }
 
 /**

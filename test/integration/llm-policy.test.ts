@@ -172,6 +172,8 @@ describe('a good answer', () => {
       completionTokens: 87,
       costUsd: (1234 * 2.5 + 87 * 10) / 1_000_000,
       rawResponse: JSON.stringify(TIGHTEN),
+      // On the injected wall clock, which this test does not move.
+      latencyMs: 0,
     });
     expect(result.fallbackReason).toBeUndefined();
     expect(fallback.calls).toBe(0);

@@ -102,6 +102,7 @@ export class LlmPolicy implements DecisionPolicy {
    * raw answer).
    */
   async decide(ctx: DecisionContext): Promise<PolicyResult> {
+    const started = this.#settings.now();
     let outcome: Outcome;
     try {
       outcome = await this.#ask(ctx);
@@ -109,9 +110,10 @@ export class LlmPolicy implements DecisionPolicy {
       // A bug on our side (an input JSON cannot encode, …): still answer, and say why.
       outcome = miss('INTERNAL', e instanceof Error ? e.message : String(e));
     }
-    if (outcome.kind === 'answer') return outcome.result;
+    const latencyMs = Math.max(0, this.#settings.now() - started);
+    if (outcome.kind === 'answer') return { ...outcome.result, latencyMs };
     const fallen = await this.#settings.fallback.decide(ctx);
-    return { ...fallen, ...outcome.received, fallbackReason: formatFallbackReason(outcome.cause) };
+    return { ...fallen, ...outcome.received, fallbackReason: formatFallbackReason(outcome.cause), latencyMs };
   }
 
   async #ask(ctx: DecisionContext): Promise<Outcome> {
