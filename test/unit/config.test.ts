@@ -131,6 +131,16 @@ describe('valid configurations', () => {
         },
         correlationInterval: '5m',
       },
+      agent: {
+        rules: {
+          lockPct: 50,
+          targetApproaching: 'tighten',
+          stopApproaching: 'hold',
+          thesisInvalidated: 'close',
+          timeDecay: { losing: 'close', winning: 'hold' },
+          candleClose: { atrMultiple: 2 },
+        },
+      },
     });
   });
 
