@@ -105,6 +105,8 @@ export class Monitor {
     ask: new TriggerIndex(),
   };
   private readonly watched = new Map<string, Watched>();
+  /** Managed positions by `symbol\u0000interval`, so a candle close visits only its own. */
+  private readonly managed = new Map<string, Set<string>>();
   private readonly restored = new Map<
     string,
     { readonly triggers?: TriggerMemory; readonly decayed?: boolean; readonly managedThrough?: number }
@@ -265,6 +267,15 @@ export class Monitor {
       managedThrough: Math.max(position.openedAt, restored?.managedThrough ?? 0),
     };
     this.watched.set(position.id, w);
+    if (manage !== undefined) {
+      const key = `${position.symbol}\u0000${manage.interval}`;
+      let ids = this.managed.get(key);
+      if (ids === undefined) {
+        ids = new Set();
+        this.managed.set(key, ids);
+      }
+      ids.add(position.id);
+    }
     this.candles.add(position, profile);
     this.marketExits.add(position, this.options.engine.instrument(position.symbol)!, profile);
     // Time decay: strictly longer than the limit, so the timer is due one millisecond after it.
@@ -282,6 +293,7 @@ export class Monitor {
     if (w === undefined) return;
     w.cancelDecay?.();
     this.decayed.delete(positionId);
+    if (w.manage !== undefined) this.managed.get(`${w.symbol}\u0000${w.manage.interval}`)?.delete(positionId);
     this.indexes[w.feed].remove(positionId);
     this.watched.delete(positionId);
     this.candles.remove(positionId);
@@ -357,10 +369,11 @@ export class Monitor {
    */
   private manageAt(candleEvent: Envelope): void {
     const candle = candleFromEvent(candleEvent.data);
-    for (const [id, w] of this.watched) {
-      if (w.manage === undefined || w.symbol !== candle.symbol || w.manage.interval !== candle.interval)
-        continue;
-      if (candle.closeTime <= w.managedThrough) continue;
+    const ids = this.managed.get(`${candle.symbol}\u0000${candle.interval}`);
+    if (ids === undefined) return;
+    for (const id of [...ids]) {
+      const w = this.watched.get(id);
+      if (w === undefined || candle.closeTime <= w.managedThrough) continue;
       w.managedThrough = candle.closeTime;
       const position = this.positionById(id);
       const instrument = this.options.engine.instrument(w.symbol);
