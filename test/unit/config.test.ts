@@ -667,6 +667,27 @@ ${MIN}`).sort(),
     );
   });
 
+  it('refuses a profile that asks the llm policy without an agent.llm endpoint, and checks the endpoint', () => {
+    const base = `accounts: [{ id: a, balance: 100 }]\n${MIN}`;
+    expect(problems(`${base}profiles: { fast: { policy: llm } }\n`)).toEqual([
+      'profiles.fast.policy: is llm but there is no agent.llm section (baseUrl and model of an OpenAI-compatible endpoint)',
+    ]);
+    expect(problems(`${base}agent: { llm: { baseUrl: not a url, model: m, temperature: 3 } }\n`)).toEqual([
+      'agent.llm.baseUrl: must be a URL such as https://api.openai.com/v1',
+      'agent.llm.temperature: must be at most 2',
+    ]);
+    const ok = parseConfig(
+      `${base}profiles: { fast: { policy: llm, manage: { interval: 15m } } }\nagent: { llm: { baseUrl: 'http://localhost:11434/v1', model: llama3.1 } }\n`,
+      { env: {}, source: 'test.yaml' },
+    );
+    expect(ok.agent.llm).toMatchObject({
+      timeoutSeconds: 30,
+      maxConcurrency: 4,
+      requestsPerMinute: 60,
+      temperature: 0,
+    });
+  });
+
   it('resolves a preset with overrides, and null switches a preset rule off', async () => {
     const { riskSpecOf } = await import('../../src/app/config/risk.ts');
     const config = parseConfig(

@@ -379,6 +379,19 @@ export function checkRelations(raw: Raw, env: EnvPaths): Problem[] {
   // `default` always exists (the built-in defaults); other names must be defined under `profiles`.
   for (const key of ['default', ...(isRecord(raw.profiles) ? Object.keys(raw.profiles) : [])])
     profiles.first.set(key, []);
+  // A profile that asks the LLM needs an endpoint to ask.
+  const hasLlm = isRecord(raw.agent) && raw.agent.llm !== undefined && raw.agent.llm !== null;
+  if (isRecord(raw.profiles) && !hasLlm) {
+    for (const [name, profile] of Object.entries(raw.profiles)) {
+      if (isRecord(profile) && profile.policy === 'llm') {
+        add({
+          path: ['profiles', name, 'policy'],
+          message:
+            'is llm but there is no agent.llm section (baseUrl and model of an OpenAI-compatible endpoint)',
+        });
+      }
+    }
+  }
 
   const lotProblem = (path: Path, quantity: unknown, symbol: unknown): Problem | undefined => {
     const q = pos(quantity);
