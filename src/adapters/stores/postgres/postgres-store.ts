@@ -13,9 +13,6 @@ import type {
   StoredEvent,
 } from '../../../ports/store.ts';
 import { linkHash } from '../chain.ts';
-import { isConnectionError, sqlState, unavailable } from './errors.ts';
-import { migrate, quoteIdent } from './migrations.ts';
-import { PositionSubscription } from './notify.ts';
 import {
   type DecisionDbRow,
   decisionOf,
@@ -27,7 +24,10 @@ import {
   positionOf,
   positionValues,
   storedEventOf,
-} from './rows.ts';
+} from '../sql-rows.ts';
+import { isConnectionError, sqlState, unavailable } from './errors.ts';
+import { migrate, quoteIdent } from './migrations.ts';
+import { PositionSubscription } from './notify.ts';
 import { EVENT_CHUNK, EVENT_INSERT_WIDTH, insertEventsSql, statements } from './sql.ts';
 import { type PreparedUnit, prepare, transpose } from './unit.ts';
 

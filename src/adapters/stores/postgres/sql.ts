@@ -1,4 +1,4 @@
-import { DECISION_COLUMNS, POSITION_COLUMNS } from './rows.ts';
+import { DECISION_COLUMNS, POSITION_COLUMNS } from '../sql-rows.ts';
 
 /** The columns of an events row, in the order `insertEventsSql` takes their values. */
 export const EVENT_INSERT_COLUMNS =

@@ -1,7 +1,7 @@
 import { WardenError } from '../../../domain/errors.ts';
 import type { Envelope } from '../../../domain/events/envelope.ts';
 import type { CommitUnit, DecisionRow, PositionRow, StateRecord } from '../../../ports/store.ts';
-import { envelopeOf } from './rows.ts';
+import { envelopeOf } from '../sql-rows.ts';
 
 /** One event of a batch, with what does not depend on its place in the log computed up front. */
 export interface PendingEvent {

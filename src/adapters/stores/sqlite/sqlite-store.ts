@@ -14,20 +14,19 @@ import type {
   StoredEvent,
 } from '../../../ports/store.ts';
 import { GENESIS_HASH, linkHash } from '../chain.ts';
-import { migrate } from './migrate.ts';
 import {
   type DecisionDbRow,
   decisionOf,
   decisionValues,
   EVENT_COLUMNS,
-  type EventRow,
-  envelopeOf,
+  type EventDbRow,
   type PositionDbRow,
   positionOf,
   positionValues,
-  prepareStatements,
-  type Statements,
-} from './rows.ts';
+  storedEventOf,
+} from '../sql-rows.ts';
+import { migrate } from './migrate.ts';
+import { prepareStatements, type Statements } from './rows.ts';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -84,7 +83,7 @@ export class SqliteEventStore implements EventStore {
   private dataVersion = -1;
 
   private readonly stmt: Statements;
-  private readonly readStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
+  private readonly readStatements = new Map<string, Database.Statement<unknown[], EventDbRow>>();
   private readonly write: Database.Transaction<(unit: CommitUnit) => Appended>;
 
   /**
@@ -183,7 +182,7 @@ export class SqliteEventStore implements EventStore {
     const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`;
     let statement = this.readStatements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], EventRow>(sql);
+      statement = this.db.prepare<unknown[], EventDbRow>(sql);
       this.readStatements.set(sql, statement);
     }
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
@@ -193,12 +192,10 @@ export class SqliteEventStore implements EventStore {
     while (remaining > 0) {
       const pageSize = Math.min(this.pageSize, remaining);
       const rows = statement.all(after, ...params, pageSize);
-      for (const r of rows) {
-        yield { envelope: envelopeOf(r), position: r.position, version: r.version, hash: r.hash };
-      }
+      for (const r of rows) yield storedEventOf(r);
       if (rows.length < pageSize) return;
       remaining -= rows.length;
-      after = rows.at(-1)!.position;
+      after = Number(rows.at(-1)!.position);
     }
   }
 

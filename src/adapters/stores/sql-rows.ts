@@ -1,13 +1,14 @@
-import type { Envelope } from '../../../domain/events/envelope.ts';
-import type { DecisionRow, PositionRow, StoredEvent } from '../../../ports/store.ts';
+import type { Envelope } from '../../domain/events/envelope.ts';
+import type { DecisionRow, PositionRow, StoredEvent } from '../../ports/store.ts';
 
 /*
- * Rows as `pg` returns them and their mapping to the port's types. BIGINT columns arrive as
- * strings (pg does not guess at precision); every one of them here is an epoch ms or a position,
- * well inside Number's exact range.
+ * The rows of the SQL stores (SQLite and PostgreSQL share table and column names) and their
+ * mapping to the port's types, for both dialects. PostgreSQL returns BIGINT columns as strings
+ * (pg does not guess at precision), SQLite as numbers: every one of them here is an epoch ms or a
+ * log position, well inside Number's exact range, so `Number()` reads both.
  */
 
-/** A BIGINT as pg returns it (a string) or as we pass it (a number). */
+/** A BIGINT as pg returns it (a string), or as SQLite returns it and we pass it (a number). */
 export type Int8 = string | number;
 
 /** An `events` row as read (the EVENT_COLUMNS). */
@@ -221,3 +222,6 @@ export function decisionOf(row: DecisionDbRow): DecisionRow {
   if (row.rejected !== null) d.rejected = JSON.parse(row.rejected);
   return d as unknown as DecisionRow;
 }
+
+/** JSON text for a column, or NULL for an absent value. */
+export const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
