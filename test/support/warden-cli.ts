@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 
 /** The repository root, where `bin/warden.js` runs from. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -33,4 +34,12 @@ export function warden(...args: string[]): Promise<CliResult> {
       else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
     });
   });
+}
+
+/** A refused flag: exit 2, nothing on stdout, one `WARDEN_CONFIG_INVALID` error naming it, no stack. */
+export function expectFlagRefused(run: CliResult, flag: string): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(new RegExp(`^error \\[WARDEN_CONFIG_INVALID\\]: ${flag} `));
+  expect(run.stderr).not.toMatch(STACK_FRAME);
 }
