@@ -52,6 +52,8 @@ export interface Composition {
    * it: state rebuilt on recovery is told to them this way, so the log does not repeat it.
    */
   readonly observe: (envelope: Envelope) => void;
+  /** Emits an event as the engine's own are: to the sink, then to the components that follow events. */
+  readonly emit: (envelope: Envelope) => void;
 }
 
 /** Options of the paper venue beyond the config: its durable order log and a restored state. */
@@ -299,7 +301,19 @@ export function compose(
   const venuePort: Venue = venue;
   venuePort.onConnection?.((connected, message) => risk?.onConnection(connected, message));
   entry = new EntryFlow({ clock, engine, events, emit, limits: (accountId) => specs.get(accountId)?.entry });
-  return { engine, venue, monitor, execution, watchdog, risk, entry, instruments, correlations, observe };
+  return {
+    engine,
+    venue,
+    monitor,
+    execution,
+    watchdog,
+    risk,
+    entry,
+    instruments,
+    correlations,
+    observe,
+    emit,
+  };
 }
 
 /**

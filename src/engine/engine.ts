@@ -370,30 +370,7 @@ export class Engine {
       }
       this.gate.passed?.(request, meta);
     }
-    if (!retry) {
-      this.orders.set(key, tracked);
-      const placed = this.events.create(
-        OrderPlacedV1,
-        request.accountId,
-        {
-          accountId: request.accountId,
-          symbol: request.symbol,
-          clientOrderId: request.clientOrderId,
-          side: request.side,
-          type: request.type,
-          quantity: request.quantity,
-          ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
-          ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
-          reduceOnly: request.reduceOnly ?? false,
-          intent: meta.intent,
-          ...(meta.positionId !== undefined ? { positionId: meta.positionId } : {}),
-          ...(meta.reason !== undefined ? { reason: meta.reason } : {}),
-        },
-        meta.cause,
-      );
-      tracked.placedEventId = placed.id;
-      this.emit(placed);
-    }
+    if (!retry) this.track(tracked);
     try {
       const order = await this.options.venue.placeOrder(request);
       this.venueOutcome(undefined);
@@ -401,28 +378,68 @@ export class Engine {
     } catch (error) {
       this.venueOutcome(error);
       if (error instanceof VenueError && error.retry === 'rejected') {
-        tracked.rejected = true;
-        this.emit(
-          this.events.create(
-            OrderRejectedV1,
-            request.accountId,
-            {
-              accountId: request.accountId,
-              symbol: request.symbol,
-              clientOrderId: request.clientOrderId,
-              reason: error.reason,
-              message: error.message,
-            },
-            {
-              causationId: tracked.placedEventId!,
-              correlationId: tracked.meta.cause?.correlationId ?? tracked.placedEventId!,
-            },
-          ),
-        );
+        this.reject(tracked, error.reason, error.message);
         return undefined;
       }
       throw error;
     }
+  }
+
+  /**
+   * Starts tracking an order and emits its `Trading.Order.Placed.v1` (intent and reason from its
+   * meta unless `shown` says otherwise).
+   */
+  private track(
+    tracked: TrackedOrder,
+    shown: { readonly intent?: OrderIntent; readonly reason?: string } = {},
+  ): void {
+    const { request, meta } = tracked;
+    this.orders.set(orderKey(request.accountId, request.clientOrderId), tracked);
+    const reason = shown.reason ?? meta.reason;
+    const placed = this.events.create(
+      OrderPlacedV1,
+      request.accountId,
+      {
+        accountId: request.accountId,
+        symbol: request.symbol,
+        clientOrderId: request.clientOrderId,
+        side: request.side,
+        type: request.type,
+        quantity: request.quantity,
+        ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
+        ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
+        reduceOnly: request.reduceOnly ?? false,
+        intent: shown.intent ?? meta.intent,
+        ...(meta.positionId !== undefined ? { positionId: meta.positionId } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      },
+      meta.cause,
+    );
+    tracked.placedEventId = placed.id;
+    this.emit(placed);
+  }
+
+  /** The venue refused a tracked order: `Trading.Order.Rejected.v1`, caused by its Placed event. */
+  private reject(tracked: TrackedOrder, reason: string, message: string): void {
+    const { request } = tracked;
+    tracked.rejected = true;
+    this.emit(
+      this.events.create(
+        OrderRejectedV1,
+        request.accountId,
+        {
+          accountId: request.accountId,
+          symbol: request.symbol,
+          clientOrderId: request.clientOrderId,
+          reason,
+          message,
+        },
+        {
+          causationId: tracked.placedEventId!,
+          correlationId: tracked.meta.cause?.correlationId ?? tracked.placedEventId!,
+        },
+      ),
+    );
   }
 
   /**
@@ -468,47 +485,20 @@ export class Engine {
         cause,
       };
       const tracked: TrackedOrder = { request, meta };
-      this.orders.set(orderKey(o.accountId, clientOrderId), tracked);
-      const placed = this.events.create(
-        OrderPlacedV1,
-        o.accountId,
-        {
-          accountId: o.accountId,
-          symbol: o.symbol,
-          clientOrderId,
-          side: o.side,
-          type: 'stop',
-          quantity: request.quantity,
-          stopPrice,
-          reduceOnly: true,
-          intent: 'protective',
-          positionId: position.id,
-          reason: `replaces ${o.clientOrderId} (stop ${o.stopPrice} → ${stopPrice})`,
-        },
-        cause,
-      );
-      tracked.placedEventId = placed.id;
-      this.emit(placed);
+      this.track(tracked, {
+        intent: 'protective',
+        reason: `replaces ${o.clientOrderId} (stop ${o.stopPrice} → ${stopPrice})`,
+      });
       try {
         await this.options.venue.replaceOrder(o.accountId, o.clientOrderId, { stopPrice, clientOrderId });
         this.venueOutcome(undefined);
         moved++;
       } catch (error) {
         this.venueOutcome(error);
-        tracked.rejected = true;
-        this.emit(
-          this.events.create(
-            OrderRejectedV1,
-            o.accountId,
-            {
-              accountId: o.accountId,
-              symbol: o.symbol,
-              clientOrderId,
-              reason: error instanceof VenueError ? error.reason : 'REPLACE_FAILED',
-              message: error instanceof Error ? error.message : String(error),
-            },
-            { causationId: placed.id, correlationId: cause.correlationId ?? placed.id },
-          ),
+        this.reject(
+          tracked,
+          error instanceof VenueError ? error.reason : 'REPLACE_FAILED',
+          error instanceof Error ? error.message : String(error),
         );
       }
     }

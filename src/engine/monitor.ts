@@ -397,6 +397,8 @@ export class Monitor {
       policies[profile.policy === 'hold' ? 'hold' : 'rules'];
     const started = this.options.clock.now();
     const w = this.watched.get(position.id);
+    /** The candles a policy is shown: the trigger's, else the ones the position is managed at. */
+    const candles = interval ?? w?.manage?.interval;
     const ctx: DecisionContext = {
       event,
       position,
@@ -411,9 +413,7 @@ export class Monitor {
         instrument,
         price,
         now: started,
-        ...((interval ?? w?.manage?.interval) !== undefined
-          ? { interval: (interval ?? w?.manage?.interval)! }
-          : {}),
+        ...(candles !== undefined ? { interval: candles } : {}),
       }),
     };
     const wanted =

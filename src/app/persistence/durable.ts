@@ -248,8 +248,7 @@ export class DurableEngine {
         symbol: row.symbol,
         details: { row: { ...row } },
       });
-      this.writer.emit(alert);
-      this.options.sink?.emit(alert);
+      c.emit(alert);
       log(alert.data.message);
     };
     if (c.engine.account(row.accountId) === undefined) return refuse(`unknown account ${row.accountId}`);
@@ -301,9 +300,7 @@ export class DurableEngine {
         : {}),
       details: { warden: d.warden, venue: d.venue },
     });
-    this.writer.emit(alert);
-    this.options.sink?.emit(alert);
-    c.observe(alert);
+    c.emit(alert);
     const cause = causedBy(alert);
     if (d.kind === 'POSITION_MISSING_AT_VENUE' || d.kind === 'POSITION_MISMATCH') {
       const id = String(d.warden?.positionId);
