@@ -126,3 +126,70 @@ describe.skipIf(!available)('PostgreSQL: a positions row inserted by another pro
     }
   });
 });
+
+describe.skipIf(!available)(
+  'PostgreSQL: a positions row adopted from another program is under the risk rules',
+  () => {
+    const schemas = testSchemas(url, 'warden_adopt_risk');
+    const schema = schemas.next();
+    let store: EventStore;
+    let other: pg.Client;
+
+    beforeAll(async () => {
+      store = await openPostgresStore(url, { schema });
+      other = new pg.Client({ connectionString: url });
+      await other.connect();
+    });
+    afterAll(async () => {
+      await other?.end();
+      await store?.close();
+      await schemas.dropAll();
+    });
+
+    it('closes it at its account’s unrealized loss limit', async () => {
+      const config = parseConfig(`${CONFIG}risk: { rules: { unrealizedLoss: { limit: 100 } } }\n`, {
+        source: 'test',
+        env: {},
+      });
+      const clock = new SimulatedClock(T0);
+      const sink = new CollectingSink();
+      const durable = new DurableEngine({
+        config,
+        store,
+        clock,
+        ids: createUlidGenerator({ clock, seed: 1 }),
+        sink,
+      });
+      await durable.start();
+      await other.query(
+        `INSERT INTO "${schema}".positions (id, account_id, symbol, side, quantity, entry_price)
+       VALUES ('ext-bot', 'acc', 'SOL-USD', 'long', 10, 150)`,
+      );
+      const unlisten = await durable.listenForPositions(() => {});
+      const c = durable.c;
+      try {
+        expect(c.monitor.isWatched('ext-bot')).toBe(true);
+        const tick = async (price: number, at: number) => {
+          clock.advanceTo(at);
+          processTick(c, { ts: clock.now(), symbol: 'SOL-USD', price });
+          await c.monitor.settled();
+          await c.execution.idle();
+        };
+        const breaches = () => sink.events.filter((e) => e.type === 'Risk.Limit.Breached.v1');
+        await tick(140.01, T0 + 60_000); // −99.90
+        expect(breaches()).toHaveLength(0);
+        await tick(140, T0 + 120_000); // −100.00
+        expect(breaches().map((e) => [e.data.rule, e.data.positionId])).toEqual([
+          ['UNREALIZED_LOSS', 'ext-bot'],
+        ]);
+        const closed = sink.events.filter((e) => e.type === 'Trading.Position.Closed.v1');
+        expect(closed.map((e) => [e.data.positionId, e.data.reason])).toEqual([['ext-bot', 'RISK_RULE']]);
+      } finally {
+        await unlisten?.();
+        c.risk.stop();
+        c.execution.stop();
+        c.engine.stop();
+      }
+    });
+  },
+);

@@ -346,12 +346,12 @@ describe('NoStopLossGrace', () => {
     expect(h.c.engine.account('acc')!.positions.get('ES')).toBeDefined();
   });
 
-  it('does not count a stop order above entry for a long', async () => {
+  it('counts a profit-locking stop order above entry for a long', async () => {
     const h = riskHarness(yaml);
     await h.tick('ES', 5000, t);
     await h.order({ symbol: 'ES', side: 'buy', quantity: 1 });
     await h.tick('ES', 5020, t + SECOND);
-    // A sell stop at 5010 rests (the price is above it) but locks in profit: it is not a stop loss.
+    // A sell stop at 5010 locks in profit: it protects more than one below the entry would.
     await h.order({
       symbol: 'ES',
       side: 'sell',
@@ -360,26 +360,44 @@ describe('NoStopLossGrace', () => {
       stopPrice: 5010,
       intent: 'protective',
     });
-    await h.runTo(t + 30_000);
-    expect(h.of('Risk.Limit.Breached.v1').map((e) => e.data.rule)).toEqual(['NO_STOP_LOSS']);
-    expect(h.of('Trading.Position.Closed.v1')[0]!.data).toMatchObject({
-      reason: 'RISK_RULE',
-      exitPrice: 5020,
-    });
+    await h.runTo(t + 5 * MINUTE);
+    expect(h.of('Risk.Limit.Breached.v1')).toHaveLength(0);
+    expect(h.c.engine.account('acc')!.positions.get('ES')).toBeDefined();
   });
 
-  it('counts the grace from the fill: moving a stop that does not protect does not extend it', async () => {
+  it('keeps a winner whose stop the rules policy moved to break-even', async () => {
+    const h = riskHarness(yaml.replace('policy: hold', 'policy: rules'));
+    await h.tick('ES', 5000, t);
+    await h.order({ symbol: 'ES', side: 'buy', quantity: 1, openStop: 4900 });
+    // +5%: the first milestone, and the default rules policy moves the stop to the entry.
+    await h.tick('ES', 5250, t + 10 * SECOND);
+    const p = h.c.engine.account('acc')!.positions.get('ES')!;
+    expect(p.stopPrice).toBe(5000);
+    await h.tick('ES', 5260, t + 5 * MINUTE);
+    expect(h.of('Risk.Limit.Breached.v1')).toHaveLength(0);
+    expect(h.of('Trading.Position.Closed.v1')).toHaveLength(0);
+  });
+
+  it('counts the grace from the moment the stop is removed; a change that leaves none does not extend it', async () => {
     const h = riskHarness(yaml);
     await h.tick('ES', 5000, t);
-    await h.order({ symbol: 'ES', side: 'buy', quantity: 1 });
+    await h.order({ symbol: 'ES', side: 'buy', quantity: 1, openStop: 4990 });
     await h.tick('ES', 5020, t + 10 * SECOND);
     const p = h.c.engine.account('acc')!.positions.get('ES')!;
-    // A stop above entry, set 10 s in: still unprotected, and the 30 s still run from the fill.
+    // Moved into profit at +10 s: still protected.
     expect(h.c.engine.modifyPosition(p.id, { stopPrice: 5010 }, 'USER')).toBe(true);
-    await h.runTo(t + 30_000);
+    await h.runTo(t + MINUTE);
+    expect(h.of('Risk.Limit.Breached.v1')).toHaveLength(0);
+    // Removed at +60 s: unprotected from then; a target set at +70 s does not restart the grace.
+    expect(h.c.engine.modifyPosition(p.id, { stopPrice: null }, 'USER')).toBe(true);
+    await h.runTo(t + MINUTE + 10 * SECOND);
+    expect(h.c.engine.modifyPosition(p.id, { targetPrice: 5100 }, 'USER')).toBe(true);
+    await h.runTo(t + MINUTE + 29_999);
+    expect(h.of('Trading.Position.Closed.v1')).toHaveLength(0);
+    await h.runTo(t + MINUTE + 30_000);
     const closed = h.of('Trading.Position.Closed.v1');
     expect(closed.map((e) => e.data.reason)).toEqual(['RISK_RULE']);
-    expect(closed[0]!.ts).toBe(new Date(t + 30_000).toISOString());
+    expect(closed[0]!.ts).toBe(new Date(t + MINUTE + 30_000).toISOString());
   });
 
   it('starts a new grace when the protective stop order is cancelled', async () => {

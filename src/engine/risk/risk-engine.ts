@@ -126,8 +126,15 @@ export class RiskEngine {
   private readonly targets: (LevelTarget | undefined)[] = [];
   private readonly resetTimers = new Map<string, CancelTimer>();
   private resetCount = 0;
+  /** start() ran: positions opened from now on that are not fills were adopted. */
+  private started = false;
   private readonly flatByTimers = new Map<string, CancelTimer>();
   private readonly retryTimers = new Map<string, CancelTimer>();
+  /**
+   * By symbol, positions waiting for its first price: adopted ones whose rules are checked then,
+   * and enforcement exits to retry then.
+   */
+  private readonly awaitingPrice = new Map<string, Map<string, 'adopted' | 'exit'>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly hits: number[] = [];
   private checkedThisTick = new Set<AccountRisk>();
@@ -168,6 +175,7 @@ export class RiskEngine {
 
   /** Arms the daily reset and flat-by timers and checks the accounts' opening positions. */
   start(): void {
+    this.started = true;
     // The engine may be built before its clock is set (a replay sets it at the first tick).
     for (const a of this.accounts.values())
       a.tradingDay = tradingDayOf(this.options.clock.now(), a.spec.rules.day);
@@ -343,6 +351,7 @@ export class RiskEngine {
 
   /** Evaluates a tick after the engine marked it. `low`/`high` are set for a conflated tick. */
   onTick(tick: Tick, low?: number, high?: number): void {
+    if (this.awaitingPrice.size > 0) this.onFirstPrice(tick.symbol);
     const reached = this.index.reachedBy(tick.symbol, low ?? tick.price, high ?? tick.price);
     if (reached.length === 0) return;
     const hits = this.hits;
@@ -373,6 +382,26 @@ export class RiskEngine {
     }
   }
 
+  private awaitPrice(symbol: string, positionId: string, what: 'adopted' | 'exit'): void {
+    const waiting = this.awaitingPrice.get(symbol) ?? new Map<string, 'adopted' | 'exit'>();
+    if (waiting.get(positionId) !== 'adopted') waiting.set(positionId, what);
+    this.awaitingPrice.set(symbol, waiting);
+  }
+
+  /** The first tick of a symbol: checks the positions adopted before it and retries their exits. */
+  private onFirstPrice(symbol: string): void {
+    const waiting = this.awaitingPrice.get(symbol);
+    if (waiting === undefined) return;
+    this.awaitingPrice.delete(symbol);
+    for (const [id, what] of waiting) {
+      const p = this.options.engine.positionById(id);
+      const a = p && this.accounts.get(p.accountId);
+      if (a === undefined) continue;
+      if (what === 'adopted') this.onPositionAdded(a, p!, {}, false);
+      else this.retryExit(a, id);
+    }
+  }
+
   /** Reads the engine's events (call for every event, in order, after the monitor). */
   observe(envelope: Envelope): void {
     const d = envelope.data;
@@ -381,9 +410,18 @@ export class RiskEngine {
     const cause = causedBy(envelope);
     switch (envelope.type) {
       case 'Trading.Position.Opened.v1': {
-        if (d.source !== 'fill') break;
+        // Positions present at the start are checked by start(); one adopted later (from the
+        // venue at reconciliation or from the positions table) is under every rule from now.
+        const fill = d.source === 'fill';
+        if (!fill && !this.started) break;
         const p = this.options.engine.positionById(String(d.positionId));
-        if (p !== undefined) this.onPositionAdded(a, p, cause, true);
+        if (p !== undefined && !fill && this.options.engine.lastTick(p.symbol) === undefined) {
+          // Adopted before its symbol's first price: nothing could be exited yet (the venue
+          // rejects an order without a price), so its rules are checked at that first tick.
+          // The stop-loss grace needs no price: it counts from the adoption.
+          this.awaitPrice(p.symbol, p.id, 'adopted');
+          this.armGrace(a, p);
+        } else if (p !== undefined) this.onPositionAdded(a, p, cause, fill);
         this.checkAccount(a, undefined, cause);
         break;
       }
@@ -441,21 +479,29 @@ export class RiskEngine {
     const a = p && this.accounts.get(p.accountId);
     if (p === undefined || a === undefined || !this.mustExit(a, p)) return;
     if (this.retryTimers.has(positionId)) return;
+    if (this.options.engine.lastTick(p.symbol) === undefined) {
+      // No price yet: the venue would reject every retry, so the next one waits for the first tick.
+      this.awaitPrice(p.symbol, positionId, 'exit');
+      return;
+    }
     const at = this.options.clock.now() + (this.options.enforcementRetryMs ?? 1_000);
     this.retryTimers.set(
       positionId,
       this.options.clock.schedule(at, () => {
         this.retryTimers.delete(positionId);
-        if (this.states.flattening(a.id)) {
-          this.enforceFlatten(a, {});
-          return;
-        }
-        const current = this.options.engine.positionById(positionId);
-        if (current === undefined || this.options.execution.isExiting(positionId)) return;
-        if (this.mustExit(a, current))
-          this.options.execution.exit({ position: current, condition: 'risk_rule' });
+        this.retryExit(a, positionId);
       }),
     );
+  }
+
+  private retryExit(a: AccountRisk, positionId: string): void {
+    if (this.states.flattening(a.id)) {
+      this.enforceFlatten(a, {});
+      return;
+    }
+    const current = this.options.engine.positionById(positionId);
+    if (current === undefined || this.options.execution.isExiting(positionId)) return;
+    if (this.mustExit(a, current)) this.options.execution.exit({ position: current, condition: 'risk_rule' });
   }
 
   /** True while a rule wants the position closed whatever the price: a flattening hold, a blocked symbol. */
@@ -784,7 +830,11 @@ export class RiskEngine {
 
   // ── fill rules ────────────────────────────────────────────────────────────────────────────
 
-  /** A fill opened or increased `p` (or the engine started with it, `fill` false). */
+  /**
+   * A fill opened or increased `p`, or (`fill` false) the engine started with it or adopted it.
+   * Every rule on the position's state applies either way; the entry-time rules (sessions refusing
+   * entries, trade counting) only to Warden's own fills, whose entry time is known.
+   */
   private onPositionAdded(a: AccountRisk, p: Position, cause: Cause, fill: boolean): void {
     const rules = a.spec.rules;
     const now = this.options.clock.now();
@@ -1015,14 +1065,13 @@ export class RiskEngine {
     );
   }
 
-  /** A protective stop: the position's own stop, or a working stop order, on the loss side of entry. */
+  /** A protective stop: the position's own stop, or a working stop order on its exit side. */
   private isProtected(a: AccountRisk, p: Position): boolean {
-    const long = p.side === 'long';
-    const beyond = (stop: number) => (long ? stop < p.entryPrice : stop > p.entryPrice);
-    if (p.stopPrice !== undefined && beyond(p.stopPrice)) return true;
-    const exit = long ? 'sell' : 'buy';
-    for (const o of a.stopOrders.values())
-      if (o.symbol === p.symbol && o.side === exit && beyond(o.stopPrice)) return true;
+    // Any stop on the exit side protects, wherever it sits: one at break-even or locking in
+    // profit protects more than one on the losing side of the entry.
+    if (p.stopPrice !== undefined) return true;
+    const exit = p.side === 'long' ? 'sell' : 'buy';
+    for (const o of a.stopOrders.values()) if (o.symbol === p.symbol && o.side === exit) return true;
     return false;
   }
 
