@@ -38,6 +38,13 @@ interface Entry {
   readonly position: Position;
   readonly profile: MonitorProfile;
   readonly thesis?: ThesisWatch;
+  /** The volatility settings the position's profile watches with, when it watches at all. */
+  readonly volatility?: string;
+}
+
+/** Volatility settings as a key: positions share a monitor only when they share all of them. */
+function volatilityKey(v: MonitorProfile['volatility']): string {
+  return `${v.atrPeriod}|${v.meanPeriod}|${v.multiplier}`;
 }
 
 /**
@@ -48,7 +55,8 @@ export class CandleWatch {
   private readonly entries = new Map<string, Entry>();
   /** Position ids by symbol, so a candle only visits the positions of its symbol. */
   private readonly bySymbol = new Map<string, Set<string>>();
-  private readonly volatility = new Map<string, VolatilityMonitor>();
+  /** Volatility monitors by `symbol|interval`, then by settings. */
+  private readonly volatility = new Map<string, Map<string, VolatilityMonitor>>();
   private readonly correlation = new Map<string, CorrelationMonitor>();
   /** Open time of the last correlation-interval candle seen per symbol. */
   private readonly lastOpen = new Map<string, number>();
@@ -65,15 +73,24 @@ export class CandleWatch {
             swingLookback: profile.thesis.swingLookback,
           })
         : undefined;
-    this.entries.set(position.id, { position, profile, ...(thesis !== undefined ? { thesis } : {}) });
+    const v = profile.volatility;
+    const settings = v.enabled ? volatilityKey(v) : undefined;
+    this.entries.set(position.id, {
+      position,
+      profile,
+      ...(thesis !== undefined ? { thesis } : {}),
+      ...(settings !== undefined ? { volatility: settings } : {}),
+    });
     const ids = this.bySymbol.get(position.symbol) ?? new Set<string>();
     ids.add(position.id);
     this.bySymbol.set(position.symbol, ids);
-    const v = profile.volatility;
+    if (settings === undefined) return;
     const key = `${position.symbol}|${v.interval}`;
-    if (v.enabled && !this.volatility.has(key)) {
-      this.volatility.set(
-        key,
+    const monitors = this.volatility.get(key) ?? new Map<string, VolatilityMonitor>();
+    this.volatility.set(key, monitors);
+    if (!monitors.has(settings)) {
+      monitors.set(
+        settings,
         new VolatilityMonitor({
           symbol: position.symbol,
           interval: v.interval as CandleInterval,
@@ -115,10 +132,13 @@ export class CandleWatch {
       this.deps.emit(event);
       this.deps.route(event, position, instrument, entry.profile, candle.close);
     }
-    const monitor = this.volatility.get(`${candle.symbol}|${candle.interval}`);
-    const reading = monitor?.onCandle(candle);
-    if (reading?.risingEdge && reading.atrMean !== undefined) {
+    // One monitor per symbol, interval and settings; a spike reaches only the positions whose
+    // profile watches volatility with those settings.
+    for (const [settings, monitor] of this.volatility.get(`${candle.symbol}|${candle.interval}`) ?? []) {
+      const reading = monitor.onCandle(candle);
+      if (!reading?.risingEdge || reading.atrMean === undefined) continue;
       for (const entry of entries) {
+        if (entry.volatility !== settings) continue;
         const position = this.deps.positionById(entry.position.id);
         const instrument = this.deps.instrument(candle.symbol);
         if (position === undefined || instrument === undefined) continue;
