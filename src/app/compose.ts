@@ -144,6 +144,10 @@ export function rulesSettingsOf(config: WardenConfig): RulesSettings {
     ...(r.trailFromPct !== undefined ? { trailFromPct: r.trailFromPct } : {}),
     lockPct: r.lockPct,
     targetApproaching: r.targetApproaching,
+    tightenMinGain: {
+      pct: r.tightenMinGain.pct,
+      ...(r.tightenMinGain.atr !== undefined ? { atr: r.tightenMinGain.atr } : {}),
+    },
     stopApproaching: r.stopApproaching,
     thesisInvalidated: r.thesisInvalidated,
     timeDecay: r.timeDecay,

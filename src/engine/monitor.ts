@@ -1,9 +1,14 @@
 import { DecisionMadeV1, LowEventsSummarizedV1, PositionModifiedV1 } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import { type MonitorProfile, ONCE_TAG, thresholdsOf } from '../domain/monitoring/profile.ts';
+import { type MonitorProfile, ONCE_TAG, thresholdsOf, zonesFor } from '../domain/monitoring/profile.ts';
 import { TriggerIndex } from '../domain/monitoring/trigger-index.ts';
-import type { FiredTrigger, TriggerKind, TriggerMemory } from '../domain/monitoring/types.ts';
+import type {
+  FiredTrigger,
+  TriggerKind,
+  TriggerMemory,
+  TriggerThresholds,
+} from '../domain/monitoring/types.ts';
 import { type Position, pnlPercent } from '../domain/position.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DecisionContext, DecisionPolicy, PolicyResult } from '../ports/decision-policy.ts';
@@ -105,6 +110,7 @@ export class Monitor {
     ask: new TriggerIndex(),
   };
   private readonly watched = new Map<string, Watched>();
+  private readonly thresholds = new WeakMap<MonitorProfile, TriggerThresholds>();
   /** Managed positions by `symbol\u0000interval`, so a candle close visits only its own. */
   private readonly managed = new Map<string, Set<string>>();
   private readonly restored = new Map<
@@ -253,7 +259,7 @@ export class Monitor {
       entryPrice: position.entryPrice,
       ...(position.stopPrice !== undefined ? { stopPrice: position.stopPrice } : {}),
       ...(position.targetPrice !== undefined ? { targetPrice: position.targetPrice } : {}),
-      thresholds: thresholdsOf(profile),
+      thresholds: zonesFor(this.thresholdsOf(profile), position),
       ...(restored?.triggers !== undefined ? { memory: restored.triggers } : {}),
     });
     const manage = position.manage ?? profile.manage;
@@ -599,6 +605,16 @@ export class Monitor {
     const counts = this.lowCounts.get(accountId) ?? new Map<string, number>();
     counts.set(type, (counts.get(type) ?? 0) + 1);
     this.lowCounts.set(accountId, counts);
+  }
+
+  /** One thresholds object per profile, so positions share its compiled rules in the index. */
+  private thresholdsOf(profile: MonitorProfile): TriggerThresholds {
+    let t = this.thresholds.get(profile);
+    if (t === undefined) {
+      t = thresholdsOf(profile);
+      this.thresholds.set(profile, t);
+    }
+    return t;
   }
 
   private profileOf(position: Position): MonitorProfile {

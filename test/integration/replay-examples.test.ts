@@ -1,31 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createCsvTickSource } from '../../src/adapters/market-data/csv-ticks.ts';
-import { loadConfig } from '../../src/app/config/load.ts';
-import { loadEdges } from '../../src/app/edges-file.ts';
-import { runReplay } from '../../src/app/replay.ts';
+import { replayLines } from '../support/replay-example.ts';
 
 async function replay(
   config: string,
   ticks: string,
   edgesFile?: string,
 ): Promise<{ lines: string[]; types: Set<string> }> {
-  let text = '';
-  const out = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const loaded = await loadConfig(config);
-  await runReplay({
-    config: loaded,
-    source: createCsvTickSource(ticks),
-    out,
-    now: () => 0,
-    ...(edgesFile !== undefined ? { edges: await loadEdges(edgesFile, loaded) } : {}),
-  });
-  const lines = text.trimEnd().split('\n');
+  const lines = await replayLines(config, ticks, edgesFile);
   return { lines, types: new Set(lines.map((l) => JSON.parse(l).type as string)) };
 }
 

@@ -8,6 +8,10 @@ const rulesSchema = z.strictObject({
   trailFromPct: z.number().positive().optional(),
   lockPct: z.number().gt(0).lt(100).default(50),
   targetApproaching: z.enum(['tighten', 'hold']).default('tighten'),
+  /** Target approaching tightens only from this gain: PnL% and, optionally, ATRs from the entry. */
+  tightenMinGain: z
+    .strictObject({ pct: nonNegative().default(1), atr: nonNegative().optional() })
+    .prefault({}),
   stopApproaching: z.enum(['hold', 'close']).default('hold'),
   thesisInvalidated: z.enum(['close', 'hold']).default('close'),
   timeDecay: z

@@ -123,3 +123,32 @@ export function thresholdsOf(profile: MonitorProfile): TriggerThresholds {
     ...(profile.trailingStop !== undefined ? { trailing: profile.trailingStop } : {}),
   };
 }
+
+/**
+ * The approach zones for one position: a zone wider than half the position's own distance from
+ * its entry to the level is narrowed to that half (its re-arm distance in proportion), so a
+ * position that would open inside a zone hears of the level only once the price has covered half
+ * the way to it. Returns `base` itself when neither zone changes.
+ */
+export function zonesFor(
+  base: TriggerThresholds,
+  position: { readonly entryPrice: number; readonly stopPrice?: number; readonly targetPrice?: number },
+): TriggerThresholds {
+  const half = (level: number | undefined) =>
+    level === undefined
+      ? Number.POSITIVE_INFINITY
+      : (Math.abs(position.entryPrice - level) / position.entryPrice) * 50;
+  const stop = half(position.stopPrice);
+  const target = half(position.targetPrice);
+  if (stop >= base.stopApproachPct && target >= base.targetApproachPct) return base;
+  const narrowed: { -readonly [K in keyof TriggerThresholds]: TriggerThresholds[K] } = { ...base };
+  if (stop < base.stopApproachPct) {
+    narrowed.stopRearmPct = (base.stopRearmPct * stop) / base.stopApproachPct;
+    narrowed.stopApproachPct = stop;
+  }
+  if (target < base.targetApproachPct) {
+    narrowed.targetRearmPct = (base.targetRearmPct * target) / base.targetApproachPct;
+    narrowed.targetApproachPct = target;
+  }
+  return narrowed;
+}

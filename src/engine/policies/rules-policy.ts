@@ -12,6 +12,12 @@ export interface RulesSettings {
   readonly lockPct: number;
   /** Target approaching while in profit: move the stop halfway towards the price, or hold. */
   readonly targetApproaching: 'tighten' | 'hold';
+  /**
+   * The gain below which target approaching holds instead of tightening: PnL% at least `pct`
+   * and, when `atr` is set, a move of at least that many ATRs (of the decision's candles) from
+   * the entry. A stop is not pulled up on a position that is barely in profit.
+   */
+  readonly tightenMinGain: { readonly pct: number; readonly atr?: number };
   /** Stop approaching: hold (the hard stop is the protection) or close early. */
   readonly stopApproaching: 'hold' | 'close';
   readonly thesisInvalidated: 'close' | 'hold';
@@ -27,6 +33,7 @@ export interface RulesSettings {
 export const DEFAULT_RULES: RulesSettings = {
   lockPct: 50,
   targetApproaching: 'tighten',
+  tightenMinGain: { pct: 1 },
   stopApproaching: 'hold',
   thesisInvalidated: 'close',
   timeDecay: { losing: 'close', winning: 'hold' },
@@ -37,7 +44,8 @@ export const DEFAULT_RULES: RulesSettings = {
  * The default policy: deterministic, no network. With the default settings, per event type:
  * - `Position.Profit.MilestoneReached.v1`: at the first milestone (+5% by default) the stop moves
  *   to break-even; from the second (+10%) on it trails, locking in half of the open gain.
- * - `Position.Target.Approaching.v1`: in profit, the stop moves halfway towards the price.
+ * - `Position.Target.Approaching.v1`: at a gain of at least 1% (`tightenMinGain`), the stop moves
+ *   halfway towards the price.
  * - `Position.Stop.Approaching.v1`: HOLD — the hard stop is the protection.
  * - `Position.Thesis.Invalidated.v1`: CLOSE.
  * - `Position.Time.Decayed.v1`: CLOSE a losing position, HOLD a winning one.
@@ -88,6 +96,22 @@ export function decideByRules(ctx: DecisionContext, settings: RulesSettings = DE
     case 'Position.Target.Approaching.v1':
       if (settings.targetApproaching === 'hold') return hold('target approaching: HOLD (configured)');
       if (ctx.pnlPct <= 0) return hold('target approaching but the position is not in profit: HOLD');
+      {
+        const min = settings.tightenMinGain;
+        if (ctx.pnlPct < min.pct)
+          return hold(
+            `target approaching at +${ctx.pnlPct.toFixed(2)}%, below the +${min.pct}% to tighten at: HOLD`,
+          );
+        if (min.atr !== undefined) {
+          const atr = ctx.input.market?.atr;
+          const moved = Math.abs(price - p.entryPrice);
+          if (atr === undefined) return hold('target approaching: no ATR yet to judge the gain by: HOLD');
+          if (moved < min.atr * atr)
+            return hold(
+              `target approaching after ${moved} from the entry, less than ${min.atr} ATR (${atr}): HOLD`,
+            );
+        }
+      }
       return tighten(
         ctx,
         p.stopPrice === undefined ? p.entryPrice : (price + p.stopPrice) / 2,
