@@ -1,4 +1,9 @@
-import { DecisionMadeV1, LowEventsSummarizedV1, PositionModifiedV1 } from '../domain/events/catalog.ts';
+import {
+  DecisionMadeV1,
+  ExitStageReachedV1,
+  LowEventsSummarizedV1,
+  PositionModifiedV1,
+} from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { type MonitorProfile, ONCE_TAG, thresholdsOf, zonesFor } from '../domain/monitoring/profile.ts';
@@ -21,7 +26,7 @@ import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
 import type { ExitCondition } from './execution/exit-table.ts';
 import { finalDecision, reduceQuantity } from './guardrails.ts';
 import { MarketExits } from './market-exits.ts';
-import { timeDecayEvent, triggerEvent } from './monitor-events.ts';
+import { timeDecayEvent, triggerEvent, triggerFields } from './monitor-events.ts';
 
 /** What the monitor needs from the execution service. */
 export interface ExitExecutor {
@@ -55,6 +60,14 @@ export interface MonitorOptions {
   readonly lowSummaryInterval?: string;
 }
 
+/** What a restart hands a position before it is watched again. */
+export interface RestoredMemory {
+  readonly triggers?: TriggerMemory;
+  readonly decayed?: boolean;
+  readonly managedThrough?: number;
+  readonly pendingStages?: readonly PendingStage[];
+}
+
 /** The rules policy as the monitor needs it: a policy that can also answer synchronously. */
 export interface RulesFallback extends DecisionPolicy {
   now(context: DecisionContext): PolicyResult;
@@ -73,6 +86,18 @@ interface Watched {
   /** Candle-close management: the interval, and the close time of the last candle consulted. */
   readonly manage?: { readonly interval: string };
   managedThrough: number;
+  /** Exit stages reached whose exit has not been sent yet, in the order they were reached. */
+  readonly stages: PendingStage[];
+}
+
+/** An exit stage waiting for its turn: a partial stage or the profit target. */
+export interface PendingStage {
+  readonly tag: string;
+  /** Quantity the stage exits (all of the position for the profit target). */
+  readonly quantity: number;
+  /** Its `Position.Exit.StageReached.v1`, the cause of its exit. */
+  readonly eventId: string;
+  readonly correlationId: string;
 }
 
 const HIT_CONDITION: Partial<Record<TriggerKind, ExitCondition>> = {
@@ -113,10 +138,9 @@ export class Monitor {
   private readonly thresholds = new WeakMap<MonitorProfile, TriggerThresholds>();
   /** Managed positions by `symbol\u0000interval`, so a candle close visits only its own. */
   private readonly managed = new Map<string, Set<string>>();
-  private readonly restored = new Map<
-    string,
-    { readonly triggers?: TriggerMemory; readonly decayed?: boolean; readonly managedThrough?: number }
-  >();
+  private readonly restored = new Map<string, RestoredMemory>();
+  /** Positions with exit stages waiting, so a tick of their symbol can send the next one. */
+  private readonly waitingStages = new Set<string>();
   /** What policies are shown: candles with indicators, recent events, the account. */
   readonly inputs: DecisionInputs;
   /** Positions whose time decay has fired (remembered across restarts through snapshots). */
@@ -193,6 +217,10 @@ export class Monitor {
       this.indexes.ask.onTick(tick.symbol, tick.price, out, low, high);
     }
     for (let i = 0; i < out.length; i++) this.onFired(out[i]!);
+    if (this.waitingStages.size > 0) {
+      for (const id of this.waitingStages)
+        if (this.watched.get(id)?.symbol === tick.symbol) this.sendStage(id);
+    }
     this.marketExits.onTick(tick);
   }
 
@@ -204,7 +232,10 @@ export class Monitor {
   /** Re-arms a position whose exit was given up, so it stays watched. */
   release(positionId: string): void {
     const w = this.watched.get(positionId);
-    if (w !== undefined) this.indexes[w.feed].resume(positionId);
+    if (w === undefined) return;
+    this.indexes[w.feed].resume(positionId);
+    // The exit that held them back ended: the next exit stage goes now.
+    if (w.stages.length > 0) this.sendStage(positionId);
   }
 
   isWatched(positionId: string): boolean {
@@ -215,15 +246,13 @@ export class Monitor {
    * Memory to start a position from when it is next watched (recovery): the once-levels and
    * approach zones already fired, the trailing peak, and whether time decay already fired.
    */
-  restoreMemory(
-    positionId: string,
-    memory: {
-      readonly triggers?: TriggerMemory;
-      readonly decayed?: boolean;
-      readonly managedThrough?: number;
-    },
-  ): void {
+  restoreMemory(positionId: string, memory: RestoredMemory): void {
     this.restored.set(positionId, memory);
+  }
+
+  /** Exit stages reached but not sent yet (for snapshots). */
+  pendingStages(positionId: string): readonly PendingStage[] {
+    return this.watched.get(positionId)?.stages ?? [];
   }
 
   /** Close time of the last candle a managed position was consulted at (for snapshots). */
@@ -271,8 +300,11 @@ export class Monitor {
       ...(manage !== undefined ? { manage } : {}),
       // Only candles that close after the position opened, each once (also across restarts).
       managedThrough: Math.max(position.openedAt, restored?.managedThrough ?? 0),
+      // Sent at the symbol's next tick, not while recovery is still putting positions back.
+      stages: [...(restored?.pendingStages ?? [])],
     };
     this.watched.set(position.id, w);
+    if (w.stages.length > 0) this.waitingStages.add(position.id);
     if (manage !== undefined) {
       const key = `${position.symbol}\u0000${manage.interval}`;
       let ids = this.managed.get(key);
@@ -302,6 +334,7 @@ export class Monitor {
     if (w.manage !== undefined) this.managed.get(`${w.symbol}\u0000${w.manage.interval}`)?.delete(positionId);
     this.indexes[w.feed].remove(positionId);
     this.watched.delete(positionId);
+    this.waitingStages.delete(positionId);
     this.candles.remove(positionId);
     this.marketExits.remove({ id: positionId, symbol: w.symbol });
   }
@@ -335,22 +368,77 @@ export class Monitor {
       return;
     }
     if (fired.kind === 'ONCE_LEVEL' && fired.tag !== ONCE_TAG.milestone) {
-      this.onExitStage(position, w, fired.tag!, cause);
+      this.onExitStage(position, instrument, w, fired);
       return;
     }
     if (event !== undefined) this.route(event, position, instrument, w.profile, fired.price);
   }
 
-  private onExitStage(position: Position, w: Watched, tag: string, cause: Cause): void {
-    if (tag === ONCE_TAG.profitTarget) {
-      this.options.execution.exit({ position, condition: 'profit_target', cause });
+  /**
+   * An exit stage was reached: it is recorded (`Position.Exit.StageReached.v1`) and queued, and
+   * goes as soon as no other exit of the position is working. Every stage exits its fraction of
+   * the opening quantity once, in order, also when one tick gaps through several.
+   */
+  private onExitStage(position: Position, instrument: Instrument, w: Watched, fired: FiredTrigger): void {
+    const tag = fired.tag!;
+    let quantity = position.quantity;
+    if (tag !== ONCE_TAG.profitTarget) {
+      const stage = Number(tag.slice(tag.indexOf(':') + 1));
+      const fraction = w.profile.exits.partialExits.stages[stage]?.fraction ?? 0;
+      quantity = Math.min(position.quantity, w.initialQuantity * fraction);
+    }
+    if (!(quantity > 0)) return;
+    const event = this.options.events.create(ExitStageReachedV1, position.accountId, {
+      ...triggerFields(position, instrument, fired.price),
+      stage: tag,
+      levelPct: fired.level ?? 0,
+      exitQuantity: quantity,
+    });
+    this.options.emit(event);
+    const cause = causedBy(event);
+    w.stages.push({ tag, quantity, eventId: event.id, correlationId: cause.correlationId ?? event.id });
+    // Sent after the tick's other triggers, so that stages reached together are judged together.
+    this.waitingStages.add(position.id);
+  }
+
+  /**
+   * Sends the next waiting exit stage of a position unless an exit of it is working. The profit
+   * target supersedes every stage not sent yet: it closes the position, and the stages it made
+   * moot are recorded as its conflicting triggers.
+   */
+  private sendStage(positionId: string): void {
+    const w = this.watched.get(positionId);
+    if (w === undefined || w.stages.length === 0) {
+      this.waitingStages.delete(positionId);
       return;
     }
-    const stage = Number(tag.slice(tag.indexOf(':') + 1));
-    const fraction = w.profile.exits.partialExits.stages[stage]?.fraction ?? 0;
-    const quantity = Math.min(position.quantity, w.initialQuantity * fraction);
-    if (quantity > 0)
-      this.options.execution.exit({ position, quantity, condition: 'partial_exit_target', cause });
+    this.waitingStages.add(positionId);
+    if (this.options.execution.isExiting(positionId)) return;
+    const position = this.positionById(positionId);
+    if (position === undefined) return;
+    const execution = this.options.execution;
+    const causeOf = (s: PendingStage): Cause => ({ causationId: s.eventId, correlationId: s.correlationId });
+    const target = w.stages.findIndex((s) => s.tag === ONCE_TAG.profitTarget);
+    if (target >= 0) {
+      const profitTarget = w.stages[target]!;
+      const superseded = w.stages.length > 1;
+      w.stages.length = 0;
+      this.waitingStages.delete(positionId);
+      execution.exit({
+        position,
+        condition: 'profit_target',
+        cause: causeOf(profitTarget),
+        ...(superseded ? { conflicting: ['partial_exit_target'] } : {}),
+      });
+      return;
+    }
+    while (w.stages.length > 0) {
+      const stage = w.stages.shift()!;
+      const quantity = Math.min(position.quantity, stage.quantity);
+      if (execution.exit({ position, quantity, condition: 'partial_exit_target', cause: causeOf(stage) }))
+        break;
+    }
+    if (w.stages.length === 0) this.waitingStages.delete(positionId);
   }
 
   /** HIGH and MEDIUM go to the policy; LOW is counted for the per-candle summary. */

@@ -135,6 +135,7 @@ describe('valid configurations', () => {
         rules: {
           lockPct: 50,
           targetApproaching: 'tighten',
+          tightenMinGain: { pct: 1 },
           stopApproaching: 'hold',
           thesisInvalidated: 'close',
           timeDecay: { losing: 'close', winning: 'hold' },

@@ -166,6 +166,9 @@ export class DurableEngine {
         ...(p.memory !== undefined ? { triggers: p.memory } : {}),
         ...(p.decayed === true ? { decayed: true } : {}),
         ...(p.managedThrough !== undefined ? { managedThrough: p.managedThrough } : {}),
+        ...(p.pendingStages !== undefined && p.pendingStages.length > 0
+          ? { pendingStages: p.pendingStages }
+          : {}),
       });
     }
     for (const opened of c.engine.restore(positions)) c.observe(opened);
@@ -368,6 +371,7 @@ export class DurableEngine {
       positions: c.engine.openPositions().map((p) => {
         const memory = c.monitor.memory(p.id);
         const managedThrough = c.monitor.managedThrough(p.id);
+        const pendingStages = c.monitor.pendingStages(p.id);
         return {
           id: p.id,
           accountId: p.accountId,
@@ -386,6 +390,7 @@ export class DurableEngine {
           ...(memory !== undefined ? { memory } : {}),
           ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
           ...(managedThrough !== undefined ? { managedThrough } : {}),
+          ...(pendingStages.length > 0 ? { pendingStages: [...pendingStages] } : {}),
         };
       }),
       risk: c.risk.snapshot(),

@@ -221,6 +221,19 @@ export const MilestoneReachedV1 = def(
   z.strictObject({ ...trigger, milestonePct: z.number().positive() }),
 );
 
+export const ExitStageReachedV1 = def(
+  'Position.Exit.StageReached.v1',
+  'PnL% reached a staged exit level of the profile: a partial exit stage (`partial_exit:<n>`) or the profit target (`profit_target`). Its exit follows once no other exit of the position is working; the profit target supersedes the stages not yet sent.',
+  z.strictObject({
+    ...trigger,
+    stage: z.string().min(1),
+    levelPct: z.number().positive(),
+    /** What the stage exits: its fraction of the opening quantity, or all for the profit target. */
+    exitQuantity: positiveSchema,
+  }),
+  'MEDIUM',
+);
+
 export const TimeDecayedV1 = def(
   'Position.Time.Decayed.v1',
   'The position has been open longer than the profile allows (72 h by default).',
@@ -508,6 +521,7 @@ export const CATALOG: readonly EventDefinition[] = [
   StopApproachingV1,
   TargetApproachingV1,
   MilestoneReachedV1,
+  ExitStageReachedV1,
   TimeDecayedV1,
   ThesisInvalidatedV1,
   VolatilitySpikedV1,

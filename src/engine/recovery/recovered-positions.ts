@@ -3,6 +3,7 @@ import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
 import type { TriggerMemory } from '../../domain/monitoring/types.ts';
 import type { Thesis } from '../../domain/position.ts';
 import type { InitialPosition } from '../engine.ts';
+import type { PendingStage } from '../monitor.ts';
 
 /** An open position as a snapshot keeps it: enough to watch it again exactly where it was. */
 export interface RecoveredPosition extends InitialPosition {
@@ -12,6 +13,8 @@ export interface RecoveredPosition extends InitialPosition {
   readonly decayed?: boolean;
   /** Candle-close management: close time of the last candle the policy was consulted at. */
   readonly managedThrough?: number;
+  /** Exit stages reached whose exit had not been sent. */
+  readonly pendingStages?: readonly PendingStage[];
 }
 
 type Data = Readonly<Record<string, unknown>>;
@@ -31,9 +34,9 @@ function attrsOf(d: Data): NonNullable<InitialPosition['attrs']> {
 /**
  * Replays the tail of the log onto a snapshot's positions: the positions opened, resized,
  * modified and closed since, and the trigger memory the events show (milestones fired, approach
- * zones entered, trailing peaks, time decay). Pure: the same snapshot and tail give the same
- * positions. Memory that no event shows (a profit-target or partial-exit level, a zone re-armed)
- * is as of the snapshot.
+ * zones entered, trailing peaks, time decay, exit stages reached and whether their exit was sent).
+ * Pure: the same snapshot and tail give the same positions. Memory that no event shows (a zone
+ * re-armed) is as of the snapshot.
  */
 export function recoverPositions(
   snapshot: readonly RecoveredPosition[],
@@ -105,6 +108,32 @@ export function recoverPositions(
           if (!m.fired.includes(key)) m.fired = [...m.fired, key];
         }
         break;
+      case 'Position.Exit.StageReached.v1':
+        if (p !== undefined) {
+          const key = `${String(d.stage)}@${Number(d.levelPct)}`;
+          const m = memoryOf(p);
+          if (!m.fired.includes(key)) m.fired = [...m.fired, key];
+          p.pendingStages = [
+            ...(p.pendingStages ?? []),
+            {
+              tag: String(d.stage),
+              quantity: Number(d.exitQuantity),
+              eventId: e.id,
+              correlationId: e.correlationId ?? e.id,
+            },
+          ];
+        }
+        break;
+      case 'Trading.Order.Placed.v1': {
+        // A stage whose exit order went out is no longer waiting; the profit target's takes the
+        // stages it superseded with it.
+        const stages = p?.pendingStages;
+        if (p === undefined || stages === undefined || d.intent !== 'exit') break;
+        const sent = stages.find((s) => s.eventId === e.causationId);
+        if (sent === undefined) break;
+        p.pendingStages = sent.tag === ONCE_TAG.profitTarget ? [] : stages.filter((s) => s !== sent);
+        break;
+      }
       case 'Position.Stop.Approaching.v1':
         if (p !== undefined) memoryOf(p).stopApproachLatched = true;
         break;
