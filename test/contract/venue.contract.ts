@@ -25,14 +25,18 @@ export interface VenueHarness {
   dispose?(): Promise<void>;
 }
 
-/** Polls `check` until it stops throwing, at most `tries` times, yielding to the event loop between. */
-async function eventually(check: () => void | Promise<void>, tries = 100): Promise<void> {
-  for (let i = 1; ; i++) {
+/**
+ * Polls `check` until it stops throwing, yielding to the event loop between tries. The bound only
+ * keeps a broken adapter from hanging the suite: a busy machine must not fail a correct one.
+ */
+async function eventually(check: () => void | Promise<void>, boundMs = 20_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
     try {
       await check();
       return;
     } catch (error) {
-      if (i >= tries) throw error;
+      if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }

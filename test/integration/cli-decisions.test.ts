@@ -12,7 +12,7 @@ import { expectFlagRefused, STACK_FRAME, warden } from '../support/warden-cli.ts
  * values are computed here from the fixtures. About a dozen CLI processes, run concurrently.
  */
 
-const CLI_TIMEOUT_MS = 120_000;
+const CLI_TIMEOUT_MS = 180_000;
 const T0 = Date.parse('2026-03-03T14:00:00.000Z');
 const MIN = 60_000;
 

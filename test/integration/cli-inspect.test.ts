@@ -24,7 +24,7 @@ import { expectFlagRefused, ROOT, STACK_FRAME, warden } from '../support/warden-
 
 const BATCH = 250;
 /** Each CLI run costs a second or two of CPU to start; concurrent runs on a busy machine wait. */
-const CLI_TIMEOUT_MS = 120_000;
+const CLI_TIMEOUT_MS = 180_000;
 
 let dir: string;
 /** The replay's JSONL lines and the envelopes they hold, in log order (position = index + 1). */
@@ -66,7 +66,7 @@ beforeAll(async () => {
   lines = (await replayExample()).trimEnd().split('\n');
   events = lines.map((l) => JSON.parse(l) as Envelope);
   store = await buildStore('store.db');
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -142,7 +142,7 @@ beforeAll(async () => {
   );
   expect(generated.code, generated.stderr).toBe(0);
   expect(writeEdges(ticks, edges)).toBeGreaterThan(20);
-}, 60_000);
+}, 180_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });

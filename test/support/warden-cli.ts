@@ -1,9 +1,27 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { expect } from 'vitest';
 
 /** The repository root, where `bin/warden.js` runs from. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
-const SPAWN_TIMEOUT_MS = 60_000;
+/** Kills a CLI run that hangs; far above what any run takes even on a loaded machine. */
+const SPAWN_TIMEOUT_MS = 150_000;
+/**
+ * CLI runs at once per test file. Tests start many runs concurrently; more processes than cores
+ * only make each slower (and on a loaded machine every one of them late), so they queue here.
+ */
+const MAX_RUNNING = Math.max(2, availableParallelism());
+let running = 0;
+const queued: (() => void)[] = [];
+
+async function slot(): Promise<() => void> {
+  if (running >= MAX_RUNNING) await new Promise<void>((resolve) => queued.push(resolve));
+  running++;
+  return () => {
+    running--;
+    queued.shift()?.();
+  };
+}
 /** A Node stack frame, as printed by `error.stack`. */
 export const STACK_FRAME = /^ {4}at /m;
 
@@ -14,7 +32,16 @@ export interface CliResult {
 }
 
 /** Runs `node bin/warden.js …args` in the repository root and collects its output. */
-export function warden(...args: string[]): Promise<CliResult> {
+export async function warden(...args: string[]): Promise<CliResult> {
+  const release = await slot();
+  try {
+    return await run(args);
+  } finally {
+    release();
+  }
+}
+
+function run(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/warden.js', ...args], {
       cwd: ROOT,

@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { DecisionContext, DecisionPolicy, PolicyResult } from '../../../ports/decision-policy.ts';
+import { packageFile } from '../../package-files.ts';
 import { costUsd, DailySpendLedger, type DaySpend, type TokenPrices } from './accounting.ts';
 import { DECISION_JSON_SCHEMA, DECISION_SCHEMA_NAME, parseDecisionAnswer } from './decision-json-schema.ts';
 import {
@@ -24,7 +24,7 @@ import { loadPromptTemplate, type PromptTemplate, renderPrompt } from './prompt.
 export { LLM_POLICY_DEFAULTS, type LlmPolicyOptions } from './options.ts';
 
 /** The repository's `prompts/` folder. */
-export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL('../../../../prompts/', import.meta.url));
+export const DEFAULT_PROMPTS_DIR = packageFile('prompts');
 
 /** `rawResponse` keeps at most this many characters of the answer. */
 export const MAX_RAW_RESPONSE = 20_000;

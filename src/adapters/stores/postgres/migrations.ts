@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClientBase } from 'pg';
 import { WardenError } from '../../../domain/errors.ts';
+import { packageFile } from '../../package-files.ts';
 
 /** One versioned migration: `migrations/NNN_name.sql`. */
 export interface Migration {
@@ -9,7 +11,7 @@ export interface Migration {
   readonly sql: string;
 }
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+const MIGRATIONS_DIR = (): string => packageFile('src', 'adapters', 'stores', 'postgres', 'migrations');
 const FILE_PATTERN = /^(\d+)_([a-z0-9_]+)\.sql$/;
 
 /** Namespace of the advisory lock taken while migrating (the second key is the schema's hash). */
@@ -21,13 +23,13 @@ let cached: readonly Migration[] | undefined;
 export function knownMigrations(): readonly Migration[] {
   if (cached !== undefined) return cached;
   const found: Migration[] = [];
-  for (const file of readdirSync(MIGRATIONS_DIR)) {
+  for (const file of readdirSync(MIGRATIONS_DIR())) {
     const match = FILE_PATTERN.exec(file);
     if (match === null) continue;
     found.push({
       version: Number(match[1]),
       name: match[2]!,
-      sql: readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'),
+      sql: readFileSync(join(MIGRATIONS_DIR(), file), 'utf8'),
     });
   }
   found.sort((a, b) => a.version - b.version);

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { WardenError } from '../../../domain/errors.ts';
+import { packageFile } from '../../package-files.ts';
 
 /** A schema migration: `migrations/NNN_name.sql`, applied once in version order. */
 interface Migration {
@@ -10,14 +11,13 @@ interface Migration {
   readonly sql: string;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-
 function loadMigrations(): Migration[] {
+  const dir = packageFile('src', 'adapters', 'stores', 'sqlite', 'migrations');
   const migrations: Migration[] = [];
-  for (const file of readdirSync(MIGRATIONS_DIR)) {
+  for (const file of readdirSync(dir)) {
     const match = /^(\d+)_([\w-]+)\.sql$/.exec(file);
     if (match === null) continue;
-    const sql = readFileSync(`${MIGRATIONS_DIR}${file}`, 'utf8');
+    const sql = readFileSync(join(dir, file), 'utf8');
     migrations.push({ version: Number(match[1]), name: match[2]!, sql });
   }
   return migrations.sort((a, b) => a.version - b.version);
