@@ -27,6 +27,7 @@ import type { ExitCondition } from './execution/exit-table.ts';
 import { finalDecision, reduceQuantity } from './guardrails.ts';
 import { MarketExits } from './market-exits.ts';
 import { timeDecayEvent, triggerEvent, triggerFields } from './monitor-events.ts';
+import type { TickRange } from './tick-conflator.ts';
 
 /** What the monitor needs from the execution service. */
 export interface ExitExecutor {
@@ -202,19 +203,29 @@ export class Monitor {
     }
   }
 
-  /** Evaluates a tick (after the engine applied it). `low`/`high` are set for a conflated tick. */
-  onTick(tick: Tick, low?: number, high?: number): void {
+  /**
+   * Evaluates a tick (after the engine applied it). `range` is set for a conflated tick: each
+   * index is judged against the extremes of the price it watches.
+   */
+  onTick(tick: Tick, range?: TickRange): void {
     const out = this.fired;
     out.length = 0;
-    this.indexes.last.onTick(tick.symbol, tick.price, out, low, high);
-    if (tick.bid !== undefined && tick.ask !== undefined) {
-      this.indexes.mid.onTick(tick.symbol, (tick.bid + tick.ask) / 2, out);
-      this.indexes.bid.onTick(tick.symbol, tick.bid, out);
-      this.indexes.ask.onTick(tick.symbol, tick.ask, out);
+    const { symbol } = tick;
+    const quoted = tick.bid !== undefined && tick.ask !== undefined;
+    const mid = quoted ? (tick.bid! + tick.ask!) / 2 : tick.price;
+    const bid = quoted ? tick.bid! : tick.price;
+    const ask = quoted ? tick.ask! : tick.price;
+    const i = this.indexes;
+    if (range === undefined) {
+      i.last.onTick(symbol, tick.price, out);
+      i.mid.onTick(symbol, mid, out);
+      i.bid.onTick(symbol, bid, out);
+      i.ask.onTick(symbol, ask, out);
     } else {
-      this.indexes.mid.onTick(tick.symbol, tick.price, out, low, high);
-      this.indexes.bid.onTick(tick.symbol, tick.price, out, low, high);
-      this.indexes.ask.onTick(tick.symbol, tick.price, out, low, high);
+      i.last.onTick(symbol, tick.price, out, range.last.low, range.last.high);
+      i.mid.onTick(symbol, mid, out, range.mid.low, range.mid.high);
+      i.bid.onTick(symbol, bid, out, range.bid.low, range.bid.high);
+      i.ask.onTick(symbol, ask, out, range.ask.low, range.ask.high);
     }
     for (let i = 0; i < out.length; i++) this.onFired(out[i]!);
     if (this.waitingStages.size > 0) {
@@ -357,11 +368,9 @@ export class Monitor {
         fired.kind === 'TARGET_HIT'
           ? !w.profile.exits.takeProfit.enabled
           : fired.kind !== 'TRAILING_HIT' && !w.profile.exits.stopLoss.enabled;
-      if (off) {
-        // The profile switched this exit off: the event is raised, nothing acts, watching goes on.
-        this.release(position.id);
-        return;
-      }
+      // The profile switched this exit off: the event is raised once, nothing acts, and the index
+      // latched the hit until the price comes back (the position was never suspended).
+      if (off) return;
       const conflicting = (fired.conflicting ?? []).map((k) => KIND_NAME[k]);
       // CRITICAL: no awaiting anything but the venue call inside the execution service.
       this.options.execution.exit({ position, condition: hit, conflicting, cause });

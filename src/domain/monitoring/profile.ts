@@ -121,6 +121,8 @@ export function thresholdsOf(profile: MonitorProfile): TriggerThresholds {
     onceLevels: levels,
     ...(profile.exits.stopLoss.enabled ? { noStopLossPct: profile.exits.stopLoss.noStopLossPct } : {}),
     ...(profile.trailingStop !== undefined ? { trailing: profile.trailingStop } : {}),
+    ...(profile.exits.stopLoss.enabled ? {} : { stopHitLatches: true }),
+    ...(profile.exits.takeProfit.enabled ? {} : { targetHitLatches: true }),
   };
 }
 

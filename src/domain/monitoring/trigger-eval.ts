@@ -1,7 +1,15 @@
 import { pnlAtLeast, pnlBelowLoss, priceAtPnl, withinPct } from './exact.ts';
 import { nextUnfired, type TriggerRules } from './trigger-rules.ts';
 import type { FiredTrigger, TriggerKind } from './types.ts';
-import { SHORT, STOP_LATCHED, SUSPENDED, TARGET_LATCHED, type WatchTable } from './watch-table.ts';
+import {
+  SHORT,
+  STOP_HIT_LATCHED,
+  STOP_LATCHED,
+  SUSPENDED,
+  TARGET_HIT_LATCHED,
+  TARGET_LATCHED,
+  type WatchTable,
+} from './watch-table.ts';
 
 const HIT_PRIORITY: readonly TriggerKind[] = ['STOP_HIT', 'TRAILING_HIT', 'LOSS_NO_STOP', 'TARGET_HIT'];
 const HIT_STOP = 1;
@@ -16,6 +24,10 @@ const HIT_TARGET = 8;
  * tick and suspends the position. Otherwise, judged against the last price: stop approaching,
  * target approaching, once-levels ascending; then the trailing stop against the favourable
  * extreme (activation, or a new peak).
+ *
+ * A stop or target hit whose exit is off (`stopHitLatches`, `targetHitLatches`) fires once without
+ * suspending: it latches together with its approach zone, and both re-arm only when the price is
+ * back on the level's safe side beyond the zone's re-arm distance.
  */
 export function evaluatePosition(
   t: WatchTable,
@@ -41,8 +53,10 @@ export function evaluatePosition(
   const adverse = long ? lo : hi;
   const favourable = long ? hi : lo;
 
+  const stopHeld = (flags & STOP_HIT_LATCHED) !== 0;
+  const targetHeld = (flags & TARGET_HIT_LATCHED) !== 0;
   let hits = 0;
-  if (hasStop && (long ? adverse <= stop : adverse >= stop)) hits |= HIT_STOP;
+  if (hasStop && !stopHeld && (long ? adverse <= stop : adverse >= stop)) hits |= HIT_STOP;
   if (trailActive && (long ? adverse <= trail : adverse >= trail)) hits |= HIT_TRAILING;
   if (
     !hasStop &&
@@ -50,21 +64,44 @@ export function evaluatePosition(
     pnlBelowLoss(long, entry, adverse, rules.noStopLossPct)
   )
     hits |= HIT_LOSS;
-  if (hasTarget && (long ? favourable >= target : favourable <= target)) hits |= HIT_TARGET;
+  if (hasTarget && !targetHeld && (long ? favourable >= target : favourable <= target)) hits |= HIT_TARGET;
   if (hits !== 0) {
-    out.push(hitTrigger(t, h, rules, hits, adverse, favourable));
-    t.flags[h] = flags | SUSPENDED;
+    // Hits whose exit is off latch (with their approach zone) instead of suspending the position.
+    let off = 0;
+    if (rules.stopHitLatches && (hits & HIT_STOP) !== 0) {
+      off |= HIT_STOP;
+      flags |= STOP_HIT_LATCHED | STOP_LATCHED;
+    }
+    if (rules.targetHitLatches && (hits & HIT_TARGET) !== 0) {
+      off |= HIT_TARGET;
+      flags |= TARGET_HIT_LATCHED | TARGET_LATCHED;
+    }
+    const acting = hits & ~off;
+    out.push(
+      hitTrigger(t, h, rules, acting !== 0 ? acting : hits, adverse, favourable, acting !== 0 ? off : 0),
+    );
+    t.flags[h] = acting !== 0 ? flags | SUSPENDED : flags;
     return;
   }
 
-  if (hasStop) {
+  // A latched hit re-arms on the level's safe side beyond the re-arm distance; until then the
+  // approach zone stays latched with it.
+  if (stopHeld && (long ? price > stop : price < stop) && !withinPct(price, stop, rules.stopRearmPct))
+    flags &= ~STOP_HIT_LATCHED;
+  if (
+    targetHeld &&
+    (long ? price < target : price > target) &&
+    !withinPct(price, target, rules.targetRearmPct)
+  )
+    flags &= ~TARGET_HIT_LATCHED;
+  if (hasStop && (flags & STOP_HIT_LATCHED) === 0) {
     if ((flags & STOP_LATCHED) !== 0 && !withinPct(price, stop, rules.stopRearmPct)) flags &= ~STOP_LATCHED;
     if ((flags & STOP_LATCHED) === 0 && withinPct(price, stop, rules.stopApproachPct)) {
       out.push({ kind: 'STOP_APPROACHING', positionId: id, price, level: stop });
       flags |= STOP_LATCHED;
     }
   }
-  if (hasTarget) {
+  if (hasTarget && (flags & TARGET_HIT_LATCHED) === 0) {
     if ((flags & TARGET_LATCHED) !== 0 && !withinPct(price, target, rules.targetRearmPct))
       flags &= ~TARGET_LATCHED;
     if ((flags & TARGET_LATCHED) === 0 && withinPct(price, target, rules.targetApproachPct)) {
@@ -127,12 +164,17 @@ function hitTrigger(
   hits: number,
   adverse: number,
   favourable: number,
+  alsoLatched: number,
 ): FiredTrigger {
   const positionId = t.ids[h]!;
   let winner: TriggerKind | undefined;
   const conflicting: TriggerKind[] = [];
   for (let bit = 0; bit < HIT_PRIORITY.length; bit++) {
-    if ((hits & (1 << bit)) === 0) continue;
+    if (((hits | alsoLatched) & (1 << bit)) === 0) continue;
+    if ((alsoLatched & (1 << bit)) !== 0) {
+      conflicting.push(HIT_PRIORITY[bit]!);
+      continue;
+    }
     if (winner === undefined) winner = HIT_PRIORITY[bit]!;
     else conflicting.push(HIT_PRIORITY[bit]!);
   }

@@ -10,8 +10,10 @@ import {
   SLOT_DOWN_LAST,
   SLOT_UP_EXTREME,
   SLOT_UP_LAST,
+  STOP_HIT_LATCHED,
   STOP_LATCHED,
   SUSPENDED,
+  TARGET_HIT_LATCHED,
   TARGET_LATCHED,
   WatchTable,
 } from './watch-table.ts';
@@ -92,6 +94,9 @@ export class TriggerIndex {
     if (m !== undefined) {
       if (m.stopApproachLatched) flags |= STOP_LATCHED;
       if (m.targetApproachLatched) flags |= TARGET_LATCHED;
+      // Only a hit no exit acts on stays latched: an acting hit fires again if still crossed.
+      if (m.stopHitLatched === true && rules.stopHitLatches) flags |= STOP_HIT_LATCHED | STOP_LATCHED;
+      if (m.targetHitLatched === true && rules.targetHitLatches) flags |= TARGET_HIT_LATCHED | TARGET_LATCHED;
       const extra: string[] = [];
       for (const key of m.fired) {
         const i = rules.onceIndex.get(key);
@@ -119,24 +124,24 @@ export class TriggerIndex {
     this.table.release(h);
   }
 
-  /** Sets or clears the stop. A different stop clears the stop-approach latch. */
+  /** Sets or clears the stop. A different stop clears the stop-approach and stop-hit latches. */
   setStop(id: string, stop: number | undefined): void {
     const h = this.handleOf(id);
     if (stop !== undefined) checkPrice(id, 'stopPrice', stop);
     const t = this.table;
     const next = stop ?? Number.NaN;
-    if (!Object.is(next, t.stop[h])) t.flags[h] = t.flags[h]! & ~STOP_LATCHED;
+    if (!Object.is(next, t.stop[h])) t.flags[h] = t.flags[h]! & ~(STOP_LATCHED | STOP_HIT_LATCHED);
     t.stop[h] = next;
     this.refresh(h);
   }
 
-  /** Sets or clears the target. A different target clears the target-approach latch. */
+  /** Sets or clears the target. A different target clears the target-approach and target-hit latches. */
   setTarget(id: string, target: number | undefined): void {
     const h = this.handleOf(id);
     if (target !== undefined) checkPrice(id, 'targetPrice', target);
     const t = this.table;
     const next = target ?? Number.NaN;
-    if (!Object.is(next, t.target[h])) t.flags[h] = t.flags[h]! & ~TARGET_LATCHED;
+    if (!Object.is(next, t.target[h])) t.flags[h] = t.flags[h]! & ~(TARGET_LATCHED | TARGET_HIT_LATCHED);
     t.target[h] = next;
     this.refresh(h);
   }
@@ -180,6 +185,8 @@ export class TriggerIndex {
       fired,
       stopApproachLatched: (flags & STOP_LATCHED) !== 0,
       targetApproachLatched: (flags & TARGET_LATCHED) !== 0,
+      ...((flags & STOP_HIT_LATCHED) !== 0 ? { stopHitLatched: true } : {}),
+      ...((flags & TARGET_HIT_LATCHED) !== 0 ? { targetHitLatched: true } : {}),
       ...(Number.isNaN(peak) ? {} : { trailing: { peak, stop: t.trail[h]! } }),
     };
   }

@@ -1,6 +1,13 @@
 import { nextDown, nextUp } from './exact.ts';
 import { nextUnfired } from './trigger-rules.ts';
-import { SHORT, STOP_LATCHED, TARGET_LATCHED, type WatchTable } from './watch-table.ts';
+import {
+  SHORT,
+  STOP_HIT_LATCHED,
+  STOP_LATCHED,
+  TARGET_HIT_LATCHED,
+  TARGET_LATCHED,
+  type WatchTable,
+} from './watch-table.ts';
 
 /*
  * The price levels at which a position's state can change on a tick.
@@ -61,6 +68,9 @@ export function levelsOf(t: WatchTable, h: number, levels: Float64Array): void {
   const hasTarget = !Number.isNaN(target);
   const stopLatched = (flags & STOP_LATCHED) !== 0;
   const targetLatched = (flags & TARGET_LATCHED) !== 0;
+  // A latched hit (its exit is off) is no level until it re-arms; its approach latch is its re-arm.
+  const stopHits = (flags & STOP_HIT_LATCHED) === 0;
+  const targetHits = (flags & TARGET_HIT_LATCHED) === 0;
   const trailing = rules.trailing;
   const peak = t.peak[h]!;
   const trailActive = trailing !== undefined && !Number.isNaN(peak);
@@ -74,7 +84,7 @@ export function levelsOf(t: WatchTable, h: number, levels: Float64Array): void {
   let lastUp = Number.POSITIVE_INFINITY;
   if ((flags & SHORT) === 0) {
     if (hasStop) {
-      extremeDown = stop;
+      if (stopHits) extremeDown = stop;
       // Above the stop, |P − S| ≤ a·P is P ≤ S / (1 − a); the re-arm is P > S / (1 − r).
       if (!stopLatched) lastDown = slackDown(overOneMinus(stop, rules.stopApproachPct));
       else lastUp = slackUp(overOneMinus(stop, rules.stopRearmPct));
@@ -82,7 +92,7 @@ export function levelsOf(t: WatchTable, h: number, levels: Float64Array): void {
     if (trailActive) extremeDown = Math.max(extremeDown, t.trail[h]!);
     if (lossOn) extremeDown = Math.max(extremeDown, slackDown(entry * (1 - rules.noStopLossPct / 100)));
     if (hasTarget) {
-      extremeUp = target;
+      if (targetHits) extremeUp = target;
       // Below the target, P ≥ T / (1 + a); the re-arm is P < T / (1 + r).
       if (!targetLatched) lastUp = Math.min(lastUp, slackUp(target / (1 + rules.targetApproachPct / 100)));
       else lastDown = Math.max(lastDown, slackDown(target / (1 + rules.targetRearmPct / 100)));
@@ -95,7 +105,7 @@ export function levelsOf(t: WatchTable, h: number, levels: Float64Array): void {
     if (!Number.isNaN(oncePct)) lastUp = Math.min(lastUp, slackUp(entry * (1 + oncePct / 100)));
   } else {
     if (hasStop) {
-      extremeUp = stop;
+      if (stopHits) extremeUp = stop;
       // Below the stop, S − P ≤ a·P is P ≥ S / (1 + a); the re-arm is P < S / (1 + r).
       if (!stopLatched) lastUp = slackUp(stop / (1 + rules.stopApproachPct / 100));
       else lastDown = slackDown(stop / (1 + rules.stopRearmPct / 100));
@@ -103,7 +113,7 @@ export function levelsOf(t: WatchTable, h: number, levels: Float64Array): void {
     if (trailActive) extremeUp = Math.min(extremeUp, t.trail[h]!);
     if (lossOn) extremeUp = Math.min(extremeUp, slackUp(entry * (1 + rules.noStopLossPct / 100)));
     if (hasTarget) {
-      extremeDown = target;
+      if (targetHits) extremeDown = target;
       // Above the target, P ≤ T / (1 − a); the re-arm is P > T / (1 − r).
       if (!targetLatched)
         lastDown = Math.max(lastDown, slackDown(overOneMinus(target, rules.targetApproachPct)));

@@ -29,6 +29,8 @@ export interface TriggerRules {
   readonly onceIndex: ReadonlyMap<string, number>;
   readonly trailing: TrailingStopSettings | undefined;
   readonly trailingRule: TrailingRule | undefined;
+  readonly stopHitLatches: boolean;
+  readonly targetHitLatches: boolean;
 }
 
 export function compileRules(t: TriggerThresholds): TriggerRules {
@@ -57,6 +59,8 @@ export function compileRules(t: TriggerThresholds): TriggerRules {
     onceIndex,
     trailing: t.trailing,
     trailingRule: t.trailing === undefined ? undefined : new TrailingRule(t.trailing),
+    stopHitLatches: t.stopHitLatches === true,
+    targetHitLatches: t.targetHitLatches === true,
   };
 }
 

@@ -33,6 +33,13 @@ export interface TriggerThresholds {
   /** With no stop set, PnL% below −this closes the position (stop_loss, default 15). Absent: off. */
   readonly noStopLossPct?: number;
   readonly trailing?: TrailingStopSettings;
+  /**
+   * A stop (target) hit that no exit acts on, because the profile switched the exit off: it
+   * fires once, does not suspend the position, and fires again only after the price has come
+   * back beyond the level by the re-arm distance of its approach zone (or the level changed).
+   */
+  readonly stopHitLatches?: boolean;
+  readonly targetHitLatches?: boolean;
 }
 
 /** What the index remembers about a position across ticks and restarts. */
@@ -42,6 +49,9 @@ export interface TriggerMemory {
   /** True while inside the stop approach zone (fired, waiting to re-arm). */
   readonly stopApproachLatched: boolean;
   readonly targetApproachLatched: boolean;
+  /** A stop (target) hit whose exit is off fired and has not re-armed yet. */
+  readonly stopHitLatched?: boolean;
+  readonly targetHitLatched?: boolean;
   /** Trailing stop state once active. */
   readonly trailing?: { readonly peak: number; readonly stop: number };
 }

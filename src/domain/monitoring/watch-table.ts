@@ -6,6 +6,9 @@ export const SHORT = 1;
 export const STOP_LATCHED = 2;
 export const TARGET_LATCHED = 4;
 export const SUSPENDED = 8;
+/** A stop (target) hit whose exit is off fired: no hit again until the price is back beyond it. */
+export const STOP_HIT_LATCHED = 16;
+export const TARGET_HIT_LATCHED = 32;
 
 /** The four heaps of a symbol, as slots in HeapPositions. */
 export const SLOT_DOWN_EXTREME = 0;

@@ -90,13 +90,18 @@ export function recoverPositions(
           break;
         }
         const attrs: Mutable<NonNullable<InitialPosition['attrs']>> = { ...p.attrs };
+        // A new level clears what the index latched for the old one.
         if ('stopPrice' in d) {
           if (typeof d.stopPrice === 'number') attrs.stopPrice = d.stopPrice;
           else delete attrs.stopPrice;
+          if (d.stopPrice !== p.attrs?.stopPrice && p.memory !== undefined)
+            p.memory = { ...p.memory, stopApproachLatched: false, stopHitLatched: false };
         }
         if ('targetPrice' in d) {
           if (typeof d.targetPrice === 'number') attrs.targetPrice = d.targetPrice;
           else delete attrs.targetPrice;
+          if (d.targetPrice !== p.attrs?.targetPrice && p.memory !== undefined)
+            p.memory = { ...p.memory, targetApproachLatched: false, targetHitLatched: false };
         }
         p.attrs = attrs;
         break;
@@ -134,6 +139,13 @@ export function recoverPositions(
         p.pendingStages = sent.tag === ONCE_TAG.profitTarget ? [] : stages.filter((s) => s !== sent);
         break;
       }
+      // The index keeps these latches only where the exit is off; an acting hit fires again.
+      case 'Position.StopLoss.Hit.v1':
+        if (p !== undefined && d.stopPrice === p.attrs?.stopPrice) memoryOf(p).stopHitLatched = true;
+        break;
+      case 'Position.TakeProfit.Hit.v1':
+        if (p !== undefined && d.targetPrice === p.attrs?.targetPrice) memoryOf(p).targetHitLatched = true;
+        break;
       case 'Position.Stop.Approaching.v1':
         if (p !== undefined) memoryOf(p).stopApproachLatched = true;
         break;
