@@ -25,6 +25,7 @@ import {
   type RulesSettings,
 } from '../engine/policies/rules-policy.ts';
 import { RiskEngine } from '../engine/risk/risk-engine.ts';
+import type { TickRange } from '../engine/tick-conflator.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DecisionPolicy } from '../ports/decision-policy.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -323,13 +324,13 @@ export function compose(
 /**
  * Feeds one validated tick through the composition: the paper venue matches first (so an exit
  * placed on this tick fills at this tick's price), then the engine marks and aggregates, then the
- * monitor evaluates the triggers. `low`/`high` are set for a conflated tick.
+ * monitor evaluates the triggers. `range` is set for a conflated tick.
  */
-export function processTick(c: Composition, tick: Tick, low?: number, high?: number): void {
+export function processTick(c: Composition, tick: Tick, range?: TickRange): void {
   c.venue.onTick(tick);
   c.engine.onTick(tick);
-  c.risk.onTick(tick, low, high);
-  c.monitor.onTick(tick, low, high);
+  c.risk.onTick(tick, range?.last.low, range?.last.high);
+  c.monitor.onTick(tick, range);
   c.watchdog?.onTick(tick.symbol, tick.ts);
 }
 

@@ -187,14 +187,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     pace: 'live',
   });
   // Ticks go through a conflator: when the feed outruns the engine, a symbol's pending tick is
-  // replaced by the newest while keeping its low and high, so no stop crossing is lost.
+  // replaced by the newest while keeping the low and high of each price, so no stop crossing is lost.
   const conflator = new TickConflator();
   let drainScheduled = false;
   let first = true;
   const drain = () => {
     drainScheduled = false;
     for (let t = conflator.shift(); t !== undefined; t = conflator.shift()) {
-      if (t.count > 1) processTick(c, t, t.low, t.high);
+      if (t.count > 1) processTick(c, t, t.range);
       else processTick(c, t);
       if (first) {
         first = false;

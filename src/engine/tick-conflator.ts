@@ -1,17 +1,60 @@
 import type { Tick } from '../ports/market-data.ts';
 
-/** The latest tick of a symbol plus the range it travelled since the last one processed. */
-export interface ConflatedTick extends Tick {
+/** The lowest and highest of one price over a conflated interval. */
+export interface PriceRange {
   readonly low: number;
   readonly high: number;
+}
+
+/**
+ * The range each watched price travelled over a conflated interval: the last price, and the mid,
+ * bid and ask as the monitor reads them (a tick without both quotes stands for all three at its
+ * last price).
+ */
+export interface TickRange {
+  readonly last: PriceRange;
+  readonly mid: PriceRange;
+  readonly bid: PriceRange;
+  readonly ask: PriceRange;
+}
+
+/** The latest tick of a symbol plus the range it travelled since the last one processed. */
+export interface ConflatedTick extends Tick {
+  /** The last price's range (as `range.last`). */
+  readonly low: number;
+  readonly high: number;
+  readonly range: TickRange;
   /** How many ticks this one stands for (1 when nothing was conflated). */
   readonly count: number;
 }
 
+/** A mutable [low, high] per price: last, mid, bid, ask. */
+type Extremes = Float64Array;
+
+function quoteOf(tick: Tick): { mid: number; bid: number; ask: number } {
+  if (tick.bid !== undefined && tick.ask !== undefined)
+    return { mid: (tick.bid + tick.ask) / 2, bid: tick.bid, ask: tick.ask };
+  return { mid: tick.price, bid: tick.price, ask: tick.price };
+}
+
+function startExtremes(tick: Tick): Extremes {
+  const q = quoteOf(tick);
+  return Float64Array.of(tick.price, tick.price, q.mid, q.mid, q.bid, q.bid, q.ask, q.ask);
+}
+
+function widen(x: Extremes, tick: Tick): void {
+  const q = quoteOf(tick);
+  const values = [tick.price, q.mid, q.bid, q.ask];
+  for (let i = 0; i < 4; i++) {
+    const v = values[i]!;
+    if (v < x[2 * i]!) x[2 * i] = v;
+    if (v > x[2 * i + 1]!) x[2 * i + 1] = v;
+  }
+}
+
 interface Slot {
   tick: Tick;
-  low: number;
-  high: number;
+  extremes: Extremes;
   count: number;
   volume: number | undefined;
 }
@@ -33,13 +76,12 @@ export class TickConflator {
   push(tick: Tick): void {
     const slot = this.slots.get(tick.symbol);
     if (slot === undefined) {
-      this.slots.set(tick.symbol, { tick, low: tick.price, high: tick.price, count: 1, volume: tick.volume });
+      this.slots.set(tick.symbol, { tick, extremes: startExtremes(tick), count: 1, volume: tick.volume });
       this.order.push(tick.symbol);
       return;
     }
     slot.tick = tick;
-    if (tick.price < slot.low) slot.low = tick.price;
-    if (tick.price > slot.high) slot.high = tick.price;
+    widen(slot.extremes, tick);
     slot.count++;
     if (tick.volume !== undefined) slot.volume = (slot.volume ?? 0) + tick.volume;
     this.conflated++;
@@ -55,12 +97,18 @@ export class TickConflator {
     }
     const slot = this.slots.get(symbol)!;
     this.slots.delete(symbol);
-    const { tick } = slot;
+    const { tick, extremes: x } = slot;
     return {
       ...tick,
       ...(slot.volume !== undefined ? { volume: slot.volume } : {}),
-      low: slot.low,
-      high: slot.high,
+      low: x[0]!,
+      high: x[1]!,
+      range: {
+        last: { low: x[0]!, high: x[1]! },
+        mid: { low: x[2]!, high: x[3]! },
+        bid: { low: x[4]!, high: x[5]! },
+        ask: { low: x[6]!, high: x[7]! },
+      },
       count: slot.count,
     };
   }
