@@ -116,13 +116,14 @@ class Reference {
     const crossedAdverse = (level: number) => (p.long ? D(adverse).lte(level) : D(adverse).gte(level));
     const trailing = p.th.trailing !== undefined ? p.trailing : undefined;
     const hits: TriggerKind[] = [];
+    // In the exit table's order: stop_loss, take_profit, then trailing_stop.
     if (p.stop !== undefined && crossedAdverse(p.stop)) hits.push('STOP_HIT');
-    if (trailing !== undefined && crossedAdverse(trailing.stop)) hits.push('TRAILING_HIT');
     const loss = p.th.noStopLossPct;
     if (p.stop === undefined && loss !== undefined && pnlTimesEntry(p, adverse).lt(D(-loss).times(p.entry)))
       hits.push('LOSS_NO_STOP');
     if (p.target !== undefined && (p.long ? D(favourable).gte(p.target) : D(favourable).lte(p.target)))
       hits.push('TARGET_HIT');
+    if (trailing !== undefined && crossedAdverse(trailing.stop)) hits.push('TRAILING_HIT');
     if (hits.length > 0) {
       const [kind, ...rest] = hits;
       const conflicting = rest.length > 0 ? { conflicting: rest } : {};

@@ -71,7 +71,11 @@ describe('exit table', () => {
       winner: 'stop_loss',
       conflicting: ['take_profit'],
     });
-    expect(resolveConflict(['edge_disappeared', 'early_exit'])?.winner).toBe('early_exit');
+    // Both fire when the edge turns negative: the edge gone wins (fair limit, not conservative).
+    expect(resolveConflict(['early_exit', 'edge_disappeared'])).toEqual({
+      winner: 'edge_disappeared',
+      conflicting: ['early_exit'],
+    });
     expect(resolveConflict(['agent', 'trailing_stop'])?.winner).toBe('trailing_stop');
     expect(resolveConflict([])).toBeUndefined();
   });

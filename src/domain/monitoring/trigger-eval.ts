@@ -11,11 +11,15 @@ import {
   type WatchTable,
 } from './watch-table.ts';
 
-const HIT_PRIORITY: readonly TriggerKind[] = ['STOP_HIT', 'TRAILING_HIT', 'LOSS_NO_STOP', 'TARGET_HIT'];
+/**
+ * Hits in the order of the exit table (stop_loss, take_profit, then trailing_stop), so the hit the
+ * index reports first is the condition that wins the conflict (engine/execution/exit-table.ts).
+ */
+export const HIT_PRIORITY: readonly TriggerKind[] = ['STOP_HIT', 'LOSS_NO_STOP', 'TARGET_HIT', 'TRAILING_HIT'];
 const HIT_STOP = 1;
-const HIT_TRAILING = 2;
-const HIT_LOSS = 4;
-const HIT_TARGET = 8;
+const HIT_LOSS = 2;
+const HIT_TARGET = 4;
+const HIT_TRAILING = 8;
 
 /**
  * Judges one tick for position `h` exactly, updates its memory and appends what fires to `out`

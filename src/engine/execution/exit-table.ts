@@ -4,7 +4,11 @@ import { dec } from '../../domain/money.ts';
 import type { OrderSide } from '../../domain/order.ts';
 import type { Tick } from '../../ports/market-data.ts';
 
-/** Every exit condition, in table order (the tie-break when two of the same priority fire). */
+/**
+ * Every exit condition, in table order (the tie-break when two of the same priority fire). An
+ * edge gone (`edge_disappeared`, edge < 0) comes before an edge merely small (`early_exit`): both
+ * fire when the edge turns negative, and the fair-priced exit wins over the conservative one.
+ */
 export const EXIT_CONDITIONS = [
   'stop_loss',
   'circuit_breaker',
@@ -14,8 +18,8 @@ export const EXIT_CONDITIONS = [
   'liquidity_dried_up',
   'profit_target',
   'partial_exit_target',
-  'early_exit',
   'edge_disappeared',
+  'early_exit',
   'agent',
   'risk_rule',
   'session_end',
@@ -80,8 +84,8 @@ export const EXIT_TABLE: Readonly<Record<ExitCondition, ExitSpec>> = {
   liquidity_dried_up: limit('HIGH', 'aggressive', 15_000, 'walk_then_market', 3),
   profit_target: limit('MEDIUM', 'fair', 30_000, 'walk_price', 5),
   partial_exit_target: limit('MEDIUM', 'fair', 30_000, 'walk_price', 5),
-  early_exit: limit('LOW', 'conservative', 60_000, 'walk_slowly', 10),
   edge_disappeared: limit('LOW', 'fair', 30_000, 'walk_price', 5),
+  early_exit: limit('LOW', 'conservative', 60_000, 'walk_slowly', 10),
   agent: limit('HIGH', 'aggressive', 10_000, 'walk_then_market', 2),
   risk_rule: MARKET,
   session_end: MARKET,
