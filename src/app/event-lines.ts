@@ -95,6 +95,11 @@ export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; 
             ? `edge ${pos} from ${String(d.source)}: ${String(d.edge)} ≥ ${String(d.minEdge)}, Kelly ${String(d.kellyFraction)} → ${String(d.quantity)} @ ${String(d.limitPrice)}`
             : `edge ${pos} from ${String(d.source)}: ${String(d.edge)} refused (${String(d.reason)})`,
       };
+    case 'Position.Edge.Updated.v1':
+      return {
+        level: 'info',
+        text: `edge of ${pos} from ${String(d.source)}${d.opposite === true ? ' (for the other side)' : ''}: ${d.edge === undefined ? 'cannot be judged' : String(d.edge)} at ${String(d.price)} [${String(d.positionId)}]`,
+      };
     case 'Risk.Order.Denied.v1':
       return {
         level: 'warn',

@@ -6,6 +6,7 @@ import {
 } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import type { Instrument } from '../domain/instrument.ts';
+import { type HeldEdge, heldEdgeOf } from '../domain/monitoring/edge.ts';
 import { type MonitorProfile, ONCE_TAG, thresholdsOf, zonesFor } from '../domain/monitoring/profile.ts';
 import { TriggerIndex } from '../domain/monitoring/trigger-index.ts';
 import type {
@@ -23,8 +24,9 @@ import { type AccountView, DecisionInputs } from './agent/decision-input.ts';
 import { CandleWatch, candleOf as candleFromEvent, candleOf } from './candle-watch.ts';
 import type { Engine } from './engine.ts';
 import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
-import type { ExitCondition } from './execution/exit-table.ts';
+import { type ExitCondition, resolveConflict } from './execution/exit-table.ts';
 import { finalDecision, reduceQuantity } from './guardrails.ts';
+import { EdgeExits, type FeedPrices } from './edge-exits.ts';
 import { MarketExits } from './market-exits.ts';
 import { timeDecayEvent, triggerEvent, triggerFields } from './monitor-events.ts';
 import type { TickRange } from './tick-conflator.ts';
@@ -67,6 +69,8 @@ export interface RestoredMemory {
   readonly decayed?: boolean;
   readonly managedThrough?: number;
   readonly pendingStages?: readonly PendingStage[];
+  /** The position's known edge (from its last `Position.Edge.Updated.v1` for its own side). */
+  readonly edge?: HeldEdge;
 }
 
 /** The rules policy as the monitor needs it: a policy that can also answer synchronously. */
@@ -151,8 +155,21 @@ export class Monitor {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly candles: CandleWatch;
   private readonly marketExits: MarketExits;
+  private readonly edgeExits: EdgeExits;
 
   constructor(private readonly options: MonitorOptions) {
+    this.edgeExits = new EdgeExits((positionId, condition, conflicting, cause) => {
+      const position = this.positionById(positionId);
+      return (
+        position !== undefined &&
+        this.options.execution.exit({
+          position,
+          condition,
+          ...(conflicting.length > 0 ? { conflicting } : {}),
+          cause,
+        })
+      );
+    });
     this.inputs = new DecisionInputs(options.accountView);
     this.marketExits = new MarketExits(options.clock, (positionId, condition) => {
       const position = this.positionById(positionId);
@@ -190,8 +207,13 @@ export class Monitor {
         if ('stopPrice' in d) this.indexes[w.feed].setStop(id, (d.stopPrice as number | null) ?? undefined);
         if ('targetPrice' in d)
           this.indexes[w.feed].setTarget(id, (d.targetPrice as number | null) ?? undefined);
+        const moved = this.positionById(id);
+        if (moved !== undefined) this.edgeExits.moved(moved, this.feedPrice(w));
         break;
       }
+      case 'Position.Edge.Updated.v1':
+        this.onEdge(envelope);
+        break;
       case 'Trading.Position.Closed.v1':
         this.unwatch(String(d.positionId));
         break;
@@ -233,6 +255,8 @@ export class Monitor {
         if (this.watched.get(id)?.symbol === tick.symbol) this.sendStage(id);
     }
     this.marketExits.onTick(tick);
+    const prices: FeedPrices = { last: tick.price, mid, bid, ask };
+    this.edgeExits.onTick(symbol, prices);
   }
 
   /** Resolves once every decision started so far has been applied (replays await it per tick). */
@@ -327,6 +351,8 @@ export class Monitor {
     }
     this.candles.add(position, profile);
     this.marketExits.add(position, this.options.engine.instrument(position.symbol)!, profile);
+    if (restored?.edge !== undefined)
+      this.edgeExits.set(position, restored.edge, { profile, feed, cause: {} }, this.feedPrice(w));
     // Time decay: strictly longer than the limit, so the timer is due one millisecond after it.
     const due = position.openedAt + profile.timeDecayHours * 3_600_000 + 1;
     if (!this.decayed.has(position.id)) {
@@ -348,6 +374,39 @@ export class Monitor {
     this.waitingStages.delete(positionId);
     this.candles.remove(positionId);
     this.marketExits.remove({ id: positionId, symbol: w.symbol });
+    this.edgeExits.remove(positionId);
+  }
+
+  /** The edge known for a position (for snapshots). */
+  edgeOf(positionId: string): HeldEdge | undefined {
+    return this.edgeExits.edgeOf(positionId);
+  }
+
+  /**
+   * An edge for a held position: one for its own side is followed as the price moves; one for
+   * the other side is judged once, as the edge it leaves the position.
+   */
+  private onEdge(envelope: Envelope): void {
+    const d = envelope.data;
+    const id = String(d.positionId);
+    const w = this.watched.get(id);
+    const position = this.positionById(id);
+    if (w === undefined || position === undefined) return;
+    const cause = causedBy(envelope);
+    if (d.opposite === true) {
+      if (typeof d.edge === 'number') this.edgeExits.judgeOnce(id, d.edge, w.profile, cause);
+      return;
+    }
+    const edge = heldEdgeOf(d);
+    this.edgeExits.set(position, edge, { profile: w.profile, feed: w.feed, cause }, Number(d.price));
+  }
+
+  /** The last price of the position's symbol as its profile reads it, if any. */
+  private feedPrice(w: Watched): number | undefined {
+    const tick = this.options.engine.lastTick(w.symbol);
+    if (tick === undefined) return undefined;
+    if (w.feed === 'last' || tick.bid === undefined || tick.ask === undefined) return tick.price;
+    return w.feed === 'mid' ? (tick.bid + tick.ask) / 2 : w.feed === 'bid' ? tick.bid : tick.ask;
   }
 
   private onFired(fired: FiredTrigger): void {
@@ -364,16 +423,16 @@ export class Monitor {
     const cause = event !== undefined ? causedBy(event) : {};
     const hit = HIT_CONDITION[fired.kind];
     if (hit !== undefined) {
-      const off =
-        fired.kind === 'TARGET_HIT'
-          ? !w.profile.exits.takeProfit.enabled
-          : fired.kind !== 'TRAILING_HIT' && !w.profile.exits.stopLoss.enabled;
       // The profile switched this exit off: the event is raised once, nothing acts, and the index
       // latched the hit until the price comes back (the position was never suspended).
-      if (off) return;
-      const conflicting = (fired.conflicting ?? []).map((k) => KIND_NAME[k]);
+      if (!this.acts(w.profile, fired.kind)) return;
+      // The other hits of the tick: those that act lose by the exit table, the others are named.
+      const others = fired.conflicting ?? [];
+      const acting = others.filter((k) => this.acts(w.profile, k)).map((k) => HIT_CONDITION[k]!);
+      const { winner, conflicting } = resolveConflict([hit, ...acting])!;
+      const named = [...conflicting, ...others.filter((k) => !this.acts(w.profile, k)).map((k) => KIND_NAME[k])];
       // CRITICAL: no awaiting anything but the venue call inside the execution service.
-      this.options.execution.exit({ position, condition: hit, conflicting, cause });
+      this.options.execution.exit({ position, condition: winner, conflicting: named, cause });
       return;
     }
     if (fired.kind === 'ONCE_LEVEL' && fired.tag !== ONCE_TAG.milestone) {
@@ -381,6 +440,13 @@ export class Monitor {
       return;
     }
     if (event !== undefined) this.route(event, position, instrument, w.profile, fired.price);
+  }
+
+  /** Whether a hit of this kind exits under the profile (stop loss and take profit can be off). */
+  private acts(profile: MonitorProfile, kind: TriggerKind): boolean {
+    if (kind === 'TARGET_HIT') return profile.exits.takeProfit.enabled;
+    if (kind === 'STOP_HIT' || kind === 'LOSS_NO_STOP') return profile.exits.stopLoss.enabled;
+    return true;
   }
 
   /**
@@ -427,17 +493,19 @@ export class Monitor {
     if (position === undefined) return;
     const execution = this.options.execution;
     const causeOf = (s: PendingStage): Cause => ({ causationId: s.eventId, correlationId: s.correlationId });
-    const target = w.stages.findIndex((s) => s.tag === ONCE_TAG.profitTarget);
-    if (target >= 0) {
-      const profitTarget = w.stages[target]!;
-      const superseded = w.stages.length > 1;
+    const conditionOf = (s: PendingStage): ExitCondition =>
+      s.tag === ONCE_TAG.profitTarget ? 'profit_target' : 'partial_exit_target';
+    // Equal priority (MEDIUM): the exit table's order makes the profit target win over the stages.
+    const { winner, conflicting } = resolveConflict(w.stages.map(conditionOf))!;
+    if (winner === 'profit_target') {
+      const profitTarget = w.stages.find((s) => s.tag === ONCE_TAG.profitTarget)!;
       w.stages.length = 0;
       this.waitingStages.delete(positionId);
       execution.exit({
         position,
         condition: 'profit_target',
         cause: causeOf(profitTarget),
-        ...(superseded ? { conflicting: ['partial_exit_target'] } : {}),
+        ...(conflicting.length > 0 ? { conflicting } : {}),
       });
       return;
     }

@@ -52,6 +52,10 @@ export const profileSchema = z.strictObject({
         .strictObject({ enabled: z.boolean().optional(), maxSpreadPct: pct().optional() })
         .optional(),
       profitTarget: z.strictObject({ enabled: z.boolean().optional(), pct: pct().optional() }).optional(),
+      earlyExit: z
+        .strictObject({ enabled: z.boolean().optional(), minEdge: z.number().min(0).max(1).optional() })
+        .optional(),
+      edgeDisappeared: z.strictObject({ enabled: z.boolean().optional() }).optional(),
       partialExits: z
         .strictObject({
           enabled: z.boolean().optional(),
@@ -110,6 +114,8 @@ function merge(base: MonitorProfile, name: string, input: ProfileInput): Monitor
       liquidityDriedUp: { ...base.exits.liquidityDriedUp, ...defined(e.liquidityDriedUp) },
       profitTarget: { ...base.exits.profitTarget, ...defined(e.profitTarget) },
       partialExits: { ...base.exits.partialExits, ...defined(e.partialExits) },
+      earlyExit: { ...base.exits.earlyExit, ...defined(e.earlyExit) },
+      edgeDisappeared: { ...base.exits.edgeDisappeared, ...defined(e.edgeDisappeared) },
     },
     thesis: { ...base.thesis, ...defined(input.thesis) },
     volatility: { ...base.volatility, ...defined(input.volatility) },

@@ -169,6 +169,7 @@ export class DurableEngine {
         ...(p.pendingStages !== undefined && p.pendingStages.length > 0
           ? { pendingStages: p.pendingStages }
           : {}),
+        ...(p.edge !== undefined ? { edge: p.edge } : {}),
       });
     }
     for (const opened of c.engine.restore(positions)) c.observe(opened);
@@ -372,6 +373,7 @@ export class DurableEngine {
         const memory = c.monitor.memory(p.id);
         const managedThrough = c.monitor.managedThrough(p.id);
         const pendingStages = c.monitor.pendingStages(p.id);
+        const edge = c.monitor.edgeOf(p.id);
         return {
           id: p.id,
           accountId: p.accountId,
@@ -391,6 +393,7 @@ export class DurableEngine {
           ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
           ...(managedThrough !== undefined ? { managedThrough } : {}),
           ...(pendingStages.length > 0 ? { pendingStages: [...pendingStages] } : {}),
+          ...(edge !== undefined ? { edge } : {}),
         };
       }),
       risk: c.risk.snapshot(),

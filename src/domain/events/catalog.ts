@@ -490,6 +490,24 @@ export const EdgeEvaluatedV1 = def(
   }),
 );
 
+export const EdgeUpdatedV1 = def(
+  'Position.Edge.Updated.v1',
+  "An edge became known for an open position: the edge that opened it, or a later edge for its market. `edge` is the held side's edge at `price` (an edge for the other side counts against it); the profile's `early_exit` and `edge_disappeared` exits watch it from here on as the price moves.",
+  z.strictObject({
+    ...positionRef,
+    source: z.string().min(1),
+    price: positiveSchema,
+    /** The held side's edge at `price`; absent when the estimate cannot be judged at that price. */
+    edge: z.number().optional(),
+    /** True when the edge was given for the other side of the market. */
+    opposite: z.boolean(),
+    probability: z.number().optional(),
+    expectedMove: z.number().optional(),
+    confidence: z.number().optional(),
+    binary: z.boolean().optional(),
+  }),
+);
+
 export const CandleClosedV1 = def(
   'Market.Candle.Closed.v1',
   'A candle of an interval closed for a symbol.',
@@ -543,6 +561,7 @@ export const CATALOG: readonly EventDefinition[] = [
   EvaluationRuleViolatedV1,
   ChallengeMetricsUpdatedV1,
   EdgeEvaluatedV1,
+  EdgeUpdatedV1,
 ];
 
 /** Payload type of a catalog entry. */

@@ -48,6 +48,10 @@ export interface MonitorProfile {
     readonly liquidityDriedUp: { readonly enabled: boolean; readonly maxSpreadPct: number };
     readonly profitTarget: { readonly enabled: boolean; readonly pct: number };
     readonly partialExits: { readonly enabled: boolean; readonly stages: readonly PartialExitStage[] };
+    /** Exit when the position's known edge falls below `minEdge` (a fraction: 0.02 is 2%). */
+    readonly earlyExit: { readonly enabled: boolean; readonly minEdge: number };
+    /** Exit when the position's known edge falls below zero. */
+    readonly edgeDisappeared: { readonly enabled: boolean };
   };
   readonly thesis: { readonly swingLookback: number; readonly defaultInterval: string };
   readonly volatility: {
@@ -88,6 +92,8 @@ export const DEFAULT_PROFILE: MonitorProfile = {
         { pct: 25, fraction: 0.25 },
       ],
     },
+    earlyExit: { enabled: false, minEdge: 0.02 },
+    edgeDisappeared: { enabled: false },
   },
   thesis: { swingLookback: 2, defaultInterval: '15m' },
   volatility: { enabled: true, interval: '15m', atrPeriod: 14, meanPeriod: 100, multiplier: 2 },

@@ -4,13 +4,15 @@ import {
   AlertTriggeredV1,
   type DeniedReason,
   EdgeEvaluatedV1,
+  EdgeUpdatedV1,
   OrderDeniedV1,
 } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { type Instrument, roundToTick } from '../../domain/instrument.ts';
 import { subQty } from '../../domain/money.ts';
 import type { OrderSide } from '../../domain/order.ts';
-import type { OpenAttributes, Thesis } from '../../domain/position.ts';
+import { edgeAt, type HeldEdge } from '../../domain/monitoring/edge.ts';
+import type { OpenAttributes, Position, Thesis } from '../../domain/position.ts';
 import { edgeValue, payoffOf, sizeEntry } from '../../domain/risk/kelly.ts';
 import type { EntryLimits } from '../../domain/risk/rules.ts';
 import type { CancelTimer, Clock } from '../../ports/clock.ts';
@@ -69,6 +71,8 @@ interface WorkingEntry {
   clientOrderId: string;
   timer?: CancelTimer;
   done: boolean;
+  /** The position it opened or added to was told its edge. */
+  edgeTold: boolean;
 }
 
 /**
@@ -202,6 +206,8 @@ export class EntryFlow {
       return;
     }
     const value = edgeValue(estimate, payoff);
+    const held = account.positions.get(edge.symbol);
+    if (held !== undefined) this.tellEdge(held, edge, tick?.price ?? limitPrice, cause, value);
     const confidence = edge.confidence ?? 1;
     const evaluated = (decision: 'ENTER' | 'DENIED', extra: Record<string, unknown>) =>
       this.options.events.create(
@@ -290,6 +296,7 @@ export class EntryFlow {
       walks: 0,
       clientOrderId: `${id}-0`,
       done: false,
+      edgeTold: false,
     };
     this.working.set(id, w);
     await this.place(w, limits);
@@ -383,6 +390,12 @@ export class EntryFlow {
     const w = this.byOrder.get(report.order.clientOrderId);
     if (w === undefined || w.edge.accountId !== report.order.accountId) return;
     if (report.kind === 'fill') {
+      const position = this.options.engine.account(w.edge.accountId)?.positions.get(w.edge.symbol);
+      // The position this entry opened (or added to) knows the edge it was entered on.
+      if (!w.edgeTold && position !== undefined && position.side === w.edge.side) {
+        w.edgeTold = true;
+        this.tellEdge(position, w.edge, report.fill.price, w.cause);
+      }
       w.filled = Math.min(w.quantity, w.filled + report.fill.quantity);
       if (w.filled >= w.quantity) this.finish(w, false);
     }
@@ -402,6 +415,41 @@ export class EntryFlow {
         ),
       );
     }
+  }
+
+  /**
+   * Tells a held position the edge given for its market (`Position.Edge.Updated.v1`), for the
+   * profile's edge exits. An edge for the other side counts against the position by its value
+   * there (`otherSideValue`); one with no value there says nothing about the position.
+   */
+  private tellEdge(position: Position, edge: Edge, price: number, cause: Cause, otherSideValue?: number): void {
+    const opposite = position.side !== edge.side;
+    if (opposite && !(otherSideValue !== undefined && otherSideValue > 0)) return;
+    const held: HeldEdge = {
+      source: edge.source,
+      ...(edge.probability !== undefined ? { probability: edge.probability } : {}),
+      ...(edge.expectedMove !== undefined ? { expectedMove: edge.expectedMove } : {}),
+      ...(edge.confidence !== undefined ? { confidence: edge.confidence } : {}),
+      ...(edge.binary !== undefined ? { binary: edge.binary } : {}),
+    };
+    const value = opposite ? -otherSideValue! : edgeAt(position, held, price);
+    this.options.emit(
+      this.options.events.create(
+        EdgeUpdatedV1,
+        position.accountId,
+        {
+          positionId: position.id,
+          accountId: position.accountId,
+          symbol: position.symbol,
+          side: position.side,
+          price,
+          ...(value !== undefined ? { edge: round6(value) } : {}),
+          opposite,
+          ...held,
+        },
+        cause,
+      ),
+    );
   }
 
   private deny(edge: Edge, reason: DeniedReason, message: string, cause: Cause): void {

@@ -1,5 +1,6 @@
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
+import { type HeldEdge, heldEdgeOf } from '../../domain/monitoring/edge.ts';
 import type { TriggerMemory } from '../../domain/monitoring/types.ts';
 import type { Thesis } from '../../domain/position.ts';
 import type { InitialPosition } from '../engine.ts';
@@ -15,6 +16,8 @@ export interface RecoveredPosition extends InitialPosition {
   readonly managedThrough?: number;
   /** Exit stages reached whose exit had not been sent. */
   readonly pendingStages?: readonly PendingStage[];
+  /** The position's known edge, for its edge exits. */
+  readonly edge?: HeldEdge;
 }
 
 type Data = Readonly<Record<string, unknown>>;
@@ -151,6 +154,10 @@ export function recoverPositions(
         break;
       case 'Position.Target.Approaching.v1':
         if (p !== undefined) memoryOf(p).targetApproachLatched = true;
+        break;
+      case 'Position.Edge.Updated.v1':
+        // An edge for the other side was judged once; only the position's own is followed.
+        if (p !== undefined && d.opposite !== true) p.edge = heldEdgeOf(d);
         break;
       case 'Position.Time.Decayed.v1':
         if (p !== undefined) p.decayed = true;
