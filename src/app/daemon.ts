@@ -10,15 +10,20 @@ import { createTickGuard } from '../domain/tick-guard.ts';
 import { DemoEdgeSource } from '../engine/demo-edge-source.ts';
 import type { EventSink } from '../engine/event-sink.ts';
 import { TickConflator } from '../engine/tick-conflator.ts';
-import type { EventStore } from '../ports/store.ts';
+import type { EventStore, WriterLock } from '../ports/store.ts';
+import { CleanupStack } from './cleanup.ts';
 import { type Composition, compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { DEFAULT_CONTROL_SOCKET } from './control/protocol.ts';
 import { startControlServer } from './control/server.ts';
-import { describeEvent } from './event-lines.ts';
+import { DAEMON_TRADES_KEPT, withClosedTrades } from './control/status-trades.ts';
+import { EventLog } from './event-log.ts';
+import { continuedSeed, feedRecord, loadFeedState } from './feed-resume.ts';
 import type { Logger } from './logger.ts';
 import { DurableEngine, type StartReport } from './persistence/durable.ts';
+import { outlierProblem, priceGuardOf } from './price-guard.ts';
 import { statusReport } from './status.ts';
+import { loadTradeLedger, TradeLedger } from './trade-report.ts';
 
 export interface DaemonOptions {
   readonly config: WardenConfig;
@@ -32,7 +37,7 @@ export interface DaemonOptions {
    * The durable store (`--store`): events, positions, decisions and the paper venue's state
    * commit to it; a start recovers from it. The daemon closes it on stop. None: in memory only.
    */
-  readonly store?: { readonly store: EventStore; readonly name: string };
+  readonly store?: { readonly store: EventStore; readonly name: string; readonly lock?: WriterLock };
   /** Seconds between snapshots (default 60); one is also taken on a graceful stop. */
   readonly snapshotEverySeconds?: number;
   /** Called once started, with how the start went (for tests). */
@@ -42,10 +47,30 @@ export interface DaemonOptions {
 /**
  * The live daemon on the paper venue: a synthetic feed at live pace, the demo edge source, and
  * readable log lines of what happens. Every event is validated and published to the in-memory
- * transport; the log printer is a consumer group on it. Resolves after a graceful stop.
+ * transport; the log printer is a consumer group on it. Resolves after a graceful stop. A start
+ * that fails rejects at once, having released whatever it opened (timers, listeners, the control
+ * socket); so does a daemon that lost its store's writer lock (`WARDEN_STORE_LOCKED`), without
+ * writing to the store again.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const { config, logger, signal } = options;
+  const cleanup = new CleanupStack();
+  let stopped: string;
+  try {
+    stopped = await runUntilStopped(options, cleanup);
+  } finally {
+    // Also after a failed start: a daemon that cannot start must exit, not linger on a timer.
+    await cleanup.run((step, error) =>
+      options.logger.warn(
+        `stopping: ${step} failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  }
+  options.logger.info(stopped);
+}
+
+/** Starts the daemon, runs it until its signal, drains; returns the last line to log. */
+async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): Promise<string> {
+  const { config, logger } = options;
   const feedConfig = config.feed;
   if (feedConfig === undefined) {
     throw new WardenError('WARDEN_CONFIG_INVALID', 'warden run needs a feed', {
@@ -54,13 +79,37 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       ],
     });
   }
+  // The daemon stops on the caller's signal, or by itself when it loses its store's writer lock.
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopping.signal]);
+  let lockLost: WardenError | undefined;
+  options.store?.lock?.onLost((error) => {
+    lockLost = error;
+    logger.error(
+      `lost the store's writer lock: ${error.message}; stopping without writing to the store again`,
+    );
+    stopping.abort();
+  });
   const clock = new SystemClock();
   const ids = createUlidGenerator({ clock });
   const transport = new MemoryTransport({ partitions: config.engine.partitions, clock });
+  cleanup.add('close the transport', () => transport.close());
   const registry = new EventRegistry();
+  // The closed trades for `warden status`: those of the store's history, then every new one.
+  const trades =
+    options.store !== undefined
+      ? await loadTradeLedger(options.store.store, DAEMON_TRADES_KEPT)
+      : new TradeLedger(DAEMON_TRADES_KEPT);
+  // Log lines of events; a time decay is explained while its position is still watched.
+  const eventLog = new EventLog(logger, {
+    startedAt: clock.now(),
+    timeDecayHours: (id) => (started ?? durable?.composed)?.monitor.timeDecayHours(id),
+  });
   const sink: EventSink = {
     emit(envelope) {
       registry.parse(envelope);
+      trades.emit(envelope);
+      eventLog.emitted(envelope);
       void transport.publish(envelope);
     },
   };
@@ -68,21 +117,71 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     options.store !== undefined
       ? new DurableEngine({ config, store: options.store.store, clock, ids, sink })
       : undefined;
-  const printer = await transport.subscribe('console', async (envelope) => {
-    const line = describeEvent(envelope);
-    if (line !== undefined) logger[line.level](line.text);
-  });
+  const printer = await transport.subscribe('console', async (envelope) => eventLog.print(envelope));
+  cleanup.add('close the log printer', () => printer.close());
+
+  // The control socket comes first: a path another daemon listens on fails the start before the
+  // store is recovered or written. Until the start is done it answers that warden is starting.
+  let started: Composition | undefined;
+  const ready = (): Composition => {
+    if (started !== undefined) return started;
+    throw new WardenError(
+      'WARDEN_CONTROL_UNAVAILABLE',
+      'warden is starting (recovering from its store); ask again in a moment',
+    );
+  };
+  const control =
+    options.controlSocket === false
+      ? undefined
+      : await startControlServer({
+          path: options.controlSocket ?? DEFAULT_CONTROL_SOCKET,
+          log: logger,
+          handler: {
+            status: () => withClosedTrades(statusReport(ready(), clock.now()), trades.report()),
+            setState(accountId, state, reason) {
+              const c = ready();
+              if (c.risk.account(accountId) === undefined) {
+                throw new WardenError('WARDEN_UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
+              }
+              const r = c.risk.setState(accountId, state, reason);
+              return { accountId, ...r, changed: r.previousState !== r.state };
+            },
+          },
+        });
+  if (control !== undefined) cleanup.add('close the control socket', () => control.close());
 
   const start = clock.now();
   let c: Composition;
   let report: StartReport | undefined;
   if (durable !== undefined) {
+    // A start that fails half-way may have built and started the engine already.
+    cleanup.add('stop the engine', () => stopComposition(durable.composed));
     report = await durable.start();
     c = durable.c;
     logStart(logger, options.store!.name, report);
   } else {
-    c = compose(config, { clock, ids, sink });
-    startWithInitialPositions(c, config, start);
+    const composed = compose(config, { clock, ids, sink });
+    cleanup.add('stop the engine', () => stopComposition(composed));
+    startWithInitialPositions(composed, config, start);
+    c = composed;
+  }
+  started = c;
+  // The synthetic feed goes on from where it stood at the last commit on this store, with a new
+  // random stream, rather than from its seed prices: a recovered position sees new prices.
+  const feedState = durable !== undefined ? await loadFeedState(options.store!.store) : undefined;
+  const feedPrices: Record<string, number> = { ...feedState?.prices };
+  let feedTicks = feedState?.ticks ?? 0;
+  let feedRecordedAt = 0;
+  const recordFeed = () => {
+    feedRecordedAt = clock.now();
+    durable?.writer.put(feedRecord({ prices: { ...feedPrices }, ticks: feedTicks }));
+  };
+  if (feedState !== undefined && Object.keys(feedState.prices).length > 0) {
+    const prices = Object.entries(feedState.prices).map(([symbol, price]) => `${symbol} ${price}`);
+    logger.info(
+      { prices: feedState.prices, ticks: feedState.ticks },
+      `synthetic feed: going on from the last stored prices (${prices.join(', ')}) after ${feedState.ticks} tick(s)`,
+    );
   }
   // Group commit: whatever the engine emitted since the last commit goes in one transaction, a
   // few milliseconds after the first event; a failed commit keeps it pending and counts towards
@@ -90,9 +189,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   let commitTimer: NodeJS.Timeout | undefined;
   let committing: Promise<void> | undefined;
   const commitSoon = (delayMs = 5) => {
-    if (durable === undefined || commitTimer !== undefined) return;
+    if (durable === undefined || commitTimer !== undefined || lockLost !== undefined) return;
     commitTimer = setTimeout(() => {
       commitTimer = undefined;
+      // Where the feed stands, with the events: at most once a second.
+      if (clock.now() - feedRecordedAt >= 1_000) recordFeed();
       committing = durable
         .commit()
         .then(() => undefined)
@@ -108,36 +209,30 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     durable === undefined
       ? undefined
       : setInterval(() => {
+          if (lockLost !== undefined) return;
           durable.snapshot().catch((error: unknown) => {
             const message = error instanceof Error ? error.message : String(error);
             logger.warn(`snapshot failed: ${message}`);
           });
         }, snapshotMs);
-  const unlisten =
+  cleanup.add('stop the store timers', () => {
+    if (snapshotTimer !== undefined) clearInterval(snapshotTimer);
+    if (commitTimer !== undefined) clearTimeout(commitTimer);
+  });
+  let unlisten =
     durable !== undefined
       ? await durable.listenForPositions((line) => {
           logger.info(line);
           commitSoon();
         })
       : undefined;
+  const stopListening = async () => {
+    const stop = unlisten;
+    unlisten = undefined;
+    await stop?.();
+  };
+  cleanup.add('stop listening for positions rows', stopListening);
   options.onStarted?.(c, report);
-  const control =
-    options.controlSocket === false
-      ? undefined
-      : await startControlServer({
-          path: options.controlSocket ?? DEFAULT_CONTROL_SOCKET,
-          log: logger,
-          handler: {
-            status: () => statusReport(c.risk, clock.now()),
-            setState(accountId, state, reason) {
-              if (c.risk.account(accountId) === undefined) {
-                throw new WardenError('WARDEN_UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
-              }
-              const r = c.risk.setState(accountId, state, reason);
-              return { accountId, ...r, changed: r.previousState !== r.state };
-            },
-          },
-        });
   if (control !== undefined) logger.info(`control socket: ${control.path} (warden status, warden state)`);
   logger.info(
     `warden started: ${config.accounts.length} account(s), ${config.instruments.length} instrument(s), paper venue, synthetic feed every ${feedConfig.tickIntervalMs} ms`,
@@ -155,6 +250,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         submit: (edge) => c.entry.submit(edge),
       })
     : undefined;
+  cleanup.add('stop the demo', () => demo?.stop());
 
   const statusMs = (options.statusEverySeconds ?? 5) * 1000;
   // The first status line comes after 3 s so a new user sees a position being watched quickly.
@@ -166,19 +262,22 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       const pnl = unrealizedPnl(p, instrument, tick.price);
       const pct = pnlPercent(p, tick.price);
       logger.info(
+        { positionId: p.id, accountId: p.accountId, symbol: p.symbol, price: tick.price },
         `watching ${p.symbol} ${p.side} ${p.quantity} @ ${p.entryPrice}: last ${tick.price}, PnL ${moneyFixed(pnl)} (${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%)` +
           `${p.stopPrice !== undefined ? `, stop ${p.stopPrice}` : ''}${p.targetPrice !== undefined ? `, target ${p.targetPrice}` : ''} [${p.id}]`,
       );
     }
     cancelStatus = clock.schedule(clock.now() + statusMs, status);
   });
+  cleanup.add('stop the status lines', () => cancelStatus());
 
   const guard = createTickGuard(config.instruments.map((i) => i.symbol));
+  const prices = priceGuardOf(config);
   const feed = createSyntheticFeed({
-    seed: feedConfig.seed,
+    seed: continuedSeed(feedConfig.seed, feedTicks),
     symbols: feedConfig.symbols.map((s) => ({
       symbol: s.symbol,
-      startPrice: s.startPrice,
+      startPrice: feedPrices[s.symbol] ?? s.startPrice,
       tickSize: c.engine.instrument(s.symbol)?.tickSize ?? 0.01,
       ...(s.annualVolatility !== undefined ? { annualVolatility: s.annualVolatility } : {}),
     })),
@@ -194,7 +293,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const drain = () => {
     drainScheduled = false;
     for (let t = conflator.shift(); t !== undefined; t = conflator.shift()) {
-      if (t.count > 1) processTick(c, t, t.range);
+      const { low, high } = t.range.last;
+      // A range wider than the tick itself (conflation, a confirmed jump) goes along with it.
+      if (t.count > 1 || low !== high) processTick(c, t, t.range);
       else processTick(c, t);
       if (first) {
         first = false;
@@ -212,7 +313,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         logger.warn(`skipped tick: ${problem.message} [${problem.code}]`);
         continue;
       }
-      conflator.push(tick);
+      feedTicks++;
+      // A jump beyond the price guard waits for the next ticks: confirmed, it goes with their range.
+      const verdict = prices.push(tick);
+      for (const bad of verdict.rejected) {
+        const p = outlierProblem(bad);
+        logger.warn(`skipped tick: ${p.message} [${p.code}]`);
+      }
+      if (verdict.accept === undefined) continue;
+      feedPrices[tick.symbol] = tick.price;
+      conflator.push(verdict.accept.tick, verdict.accept.range);
       if (!drainScheduled) {
         drainScheduled = true;
         setImmediate(drain);
@@ -223,32 +333,39 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     drain();
     await c.entry.idle();
     await c.execution.idle();
-    c.entry.stop();
-    c.risk.stop();
-    c.execution.stop();
-    c.watchdog?.stop();
-    await control?.close();
     demo?.stop();
     cancelStatus();
     if (durable !== undefined) {
       if (snapshotTimer !== undefined) clearInterval(snapshotTimer);
       if (commitTimer !== undefined) clearTimeout(commitTimer);
-      await unlisten?.();
+      await stopListening();
       await committing;
-      try {
-        await durable.snapshot();
-        logger.info(`snapshot written to ${options.store!.name}`);
-      } catch (error) {
-        logger.error(
-          `final snapshot failed: ${error instanceof Error ? error.message : String(error)}; the next start recovers from the log`,
-        );
+      // A daemon that lost the lock leaves the store to its new writer.
+      if (lockLost === undefined) {
+        recordFeed();
+        try {
+          await durable.snapshot();
+          logger.info(`snapshot written to ${options.store!.name}`);
+        } catch (error) {
+          logger.error(
+            `final snapshot failed: ${error instanceof Error ? error.message : String(error)}; the next start recovers from the log`,
+          );
+        }
       }
     }
-    c.engine.stop();
-    await printer.close();
-    await transport.close();
-    logger.info(`stopped; ${c.engine.openPositions().length} position(s) still open`);
   }
+  if (lockLost !== undefined) throw lockLost;
+  return `stopped; ${c.engine.openPositions().length} position(s) still open`;
+}
+
+/** Stops what the engine runs by itself (timers, queues), so nothing keeps the process alive. */
+function stopComposition(c: Composition | undefined): void {
+  if (c === undefined) return;
+  c.entry.stop();
+  c.risk.stop();
+  c.execution.stop();
+  c.watchdog?.stop();
+  c.engine.stop();
 }
 
 function logStart(logger: Logger, store: string, r: StartReport): void {
@@ -262,6 +379,7 @@ function logStart(logger: Logger, store: string, r: StartReport): void {
   if (r.discrepancies.length === 0) logger.info('reconciled with the venue: no discrepancy');
   for (const d of r.discrepancies) {
     logger.warn(
+      { accountId: d.accountId, symbol: d.symbol },
       `reconciliation: ${d.kind} ${d.accountId} ${d.symbol}: warden ${JSON.stringify(d.warden)}, venue ${JSON.stringify(d.venue)}`,
     );
   }

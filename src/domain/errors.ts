@@ -7,14 +7,22 @@ export const ERROR_CODES = {
   WARDEN_CONFIG_NOT_FOUND: 'The configuration file does not exist or cannot be read.',
   WARDEN_CONFIG_SECRET_MISSING: 'The configuration names an environment variable that is not set.',
   WARDEN_INPUT_NOT_FOUND: 'An input file (ticks, edges) does not exist or cannot be read.',
+  WARDEN_OUTPUT_NOT_WRITABLE:
+    'An output file (--out) cannot be created: its directory does not exist or is not writable.',
   WARDEN_TICK_MALFORMED: 'A tick row could not be parsed (wrong column count, bad number, bad timestamp).',
   WARDEN_TICK_BAD_PRICE: 'A tick has a NaN, zero, negative or infinite price, or a crossed quote.',
   WARDEN_TICK_UNKNOWN_SYMBOL: 'A tick names a symbol that is not configured.',
   WARDEN_TICK_OUT_OF_ORDER: 'A tick is older than the previous tick of the feed.',
   WARDEN_TICK_DUPLICATE: 'A tick repeats the previous tick of its symbol exactly.',
+  WARDEN_TICK_OUTLIER:
+    'A tick jumped beyond the price guard from the last accepted price and the price came back before the move was confirmed (a bad print).',
+  WARDEN_TICK_CLOCK_JUMP:
+    "A tick jumps far beyond the file's cadence (over a day and 1,000 median gaps) and the ticks after it do not follow it.",
   WARDEN_EDGES_INVALID:
     'An edges file has lines that are not valid edges; every problem is listed with its line.',
   WARDEN_INPUT_STRICT_ABORT: 'Strict mode stopped the run at the first bad input.',
+  WARDEN_INPUT_TOO_MANY_SKIPPED:
+    'A replay skipped more of its input than allowed (1% unless --max-skipped or --allow-skips says otherwise).',
   WARDEN_EVENT_INVALID: 'An event failed its envelope or payload schema.',
   WARDEN_EVENT_UNKNOWN_TYPE: 'An event has a type that is not in the catalog.',
   WARDEN_EVENT_TOO_LARGE: 'An event payload exceeds the size limit.',
@@ -23,7 +31,11 @@ export const ERROR_CODES = {
   WARDEN_TRANSPORT_CLOSED: 'The transport was used after it was closed.',
   WARDEN_STORE_UNAVAILABLE:
     'The event store cannot be opened or reached (bad path, permissions, database down, failed migration).',
+  WARDEN_STORE_NOT_FOUND:
+    'No event store where one was named: a SQLite file that does not exist (reading never creates one), or a missing directory for a new one.',
   WARDEN_STORE_SCHEMA_NEWER: 'The store was migrated by a newer Warden than this one.',
+  WARDEN_STORE_LOCKED:
+    'Another writer (warden run, warden replay --store) holds the store; the message names it (command, pid, host, since).',
   WARDEN_AUDIT_BROKEN: 'The hash chain of the event log is broken; the first broken link is named.',
   WARDEN_RESUME_MISMATCH:
     'A replay cannot resume from this store: it holds no run, another run (config, ticks), or a finished one.',

@@ -16,20 +16,20 @@ import type {
   TriggerThresholds,
 } from '../domain/monitoring/types.ts';
 import { type Position, pnlPercent } from '../domain/position.ts';
+import type { TickRange } from '../domain/tick-range.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DecisionContext, DecisionPolicy, PolicyResult } from '../ports/decision-policy.ts';
 import type { Tick } from '../ports/market-data.ts';
 import type { DecisionRow } from '../ports/store.ts';
 import { type AccountView, DecisionInputs } from './agent/decision-input.ts';
 import { CandleWatch, candleOf as candleFromEvent, candleOf } from './candle-watch.ts';
+import { EdgeExits, type FeedPrices } from './edge-exits.ts';
 import type { Engine } from './engine.ts';
 import { type Cause, causedBy, type EventFactory } from './event-factory.ts';
 import { type ExitCondition, resolveConflict } from './execution/exit-table.ts';
 import { finalDecision, reduceQuantity } from './guardrails.ts';
-import { EdgeExits, type FeedPrices } from './edge-exits.ts';
 import { MarketExits } from './market-exits.ts';
 import { timeDecayEvent, triggerEvent, triggerFields } from './monitor-events.ts';
-import type { TickRange } from './tick-conflator.ts';
 
 /** What the monitor needs from the execution service. */
 export interface ExitExecutor {
@@ -296,6 +296,14 @@ export class Monitor {
     return w?.manage === undefined ? undefined : w.managedThrough;
   }
 
+  /**
+   * The time decay limit (hours) of a watched position's profile: its decay fires once it has
+   * been open strictly longer (at once when it already has, at its first watch).
+   */
+  timeDecayHours(positionId: string): number | undefined {
+    return this.watched.get(positionId)?.profile.timeDecayHours;
+  }
+
   /** Trigger memory of a watched position (for snapshots and tests). */
   memory(positionId: string) {
     const w = this.watched.get(positionId);
@@ -430,7 +438,10 @@ export class Monitor {
       const others = fired.conflicting ?? [];
       const acting = others.filter((k) => this.acts(w.profile, k)).map((k) => HIT_CONDITION[k]!);
       const { winner, conflicting } = resolveConflict([hit, ...acting])!;
-      const named = [...conflicting, ...others.filter((k) => !this.acts(w.profile, k)).map((k) => KIND_NAME[k])];
+      const named = [
+        ...conflicting,
+        ...others.filter((k) => !this.acts(w.profile, k)).map((k) => KIND_NAME[k]),
+      ];
       // CRITICAL: no awaiting anything but the venue call inside the execution service.
       this.options.execution.exit({ position, condition: winner, conflicting: named, cause });
       return;

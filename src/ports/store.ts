@@ -1,3 +1,4 @@
+import type { WardenError } from '../domain/errors.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 
 /** An event as stored: its envelope plus where it sits in the log and its link in the hash chain. */
@@ -141,6 +142,31 @@ export interface AuditResult {
   };
 }
 
+/** Who holds a store's writer lock, as the holder recorded it when it took the lock. */
+export interface WriterHolder {
+  /** Process id of the holder. */
+  readonly pid: number;
+  /** Host name of the machine the holder runs on. */
+  readonly host: string;
+  /** What the holder is, e.g. `warden run`. */
+  readonly command: string;
+  /** Epoch ms (the holder's wall clock) when it took the lock. */
+  readonly since: number;
+}
+
+/** A store's writer lock, held by one handle until `release()` or the store's `close()`. */
+export interface WriterLock {
+  /** This holder, as recorded in the store for a refused writer to name. */
+  readonly holder: WriterHolder;
+  /**
+   * Calls `listener` once if the lock is lost while held. Only a PostgreSQL lock can be lost: its
+   * session ended and, by the time a new session could take the lock again, another writer had.
+   */
+  onLost(listener: (error: WardenError) => void): void;
+  /** Releases the lock and removes the holder record. Safe to call more than once. */
+  release(): Promise<void>;
+}
+
 /**
  * The append-only event store: the source of truth, with the durable state that commits with it.
  * Hides connections and transactions; a unit commits atomically or not at all. Events get a
@@ -181,5 +207,19 @@ export interface EventStore {
    * is not announced, so a caller also sweeps `positions({ status: 'open' })` now and then.
    */
   onPositionInserted?(listener: (positionId: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Takes the store's single-writer lock for this handle, recording the holder (this process's
+   * pid and host, `command`, the time) where a refused writer reads it. Every Warden writer
+   * (`warden run`, `warden replay --store`) takes it before writing; readers need none, and the
+   * lock is advisory: `append` and `commit` do not check it.
+   *
+   * Rejects with `WARDEN_STORE_LOCKED`, naming the holder (`details.holder`), while another writer
+   * holds it, this handle included. A lock whose holder died is taken over, since what holds it
+   * dies with the holder: SQLite's is an operating-system lock on the file `<path>-lock`, released
+   * when its process ends however it ends (SIGKILL too); PostgreSQL's is an advisory lock on a
+   * session of its own, released when the session ends; the memory store's lives in the instance.
+   */
+  lockWriter(options: { readonly command: string }): Promise<WriterLock>;
+  /** Closes the store, releasing its writer lock if it holds it. */
   close(): Promise<void>;
 }

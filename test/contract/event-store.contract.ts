@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, linkHash, verifyChain } from '../../src/adapters/stores/chain.ts';
 import type { Envelope, Urgency } from '../../src/domain/events/envelope.ts';
-import type { DecisionRow, EventStore, PositionRow, StoredEvent } from '../../src/ports/store.ts';
+import type { DecisionRow, EventStore, PositionRow, StoredEvent, WriterLock } from '../../src/ports/store.ts';
+import { startLockHolder } from '../support/lock-holder.ts';
 
 /** What an adapter's contract test can give the suite beyond a factory of fresh, empty stores. */
 export interface EventStoreContractOptions {
@@ -12,6 +14,12 @@ export interface EventStoreContractOptions {
   readonly reopen?: () => Promise<EventStore>;
   /** Changes the stored `data` of the event at `position` behind the store's back. */
   readonly tamper?: (store: EventStore, position: number) => Promise<void>;
+  /**
+   * The spec (`openEventStore`'s argument) another process opens the last `open()`'s store with.
+   * Given by stores other processes can share; the test of a lock left by a dead process runs
+   * when it is present.
+   */
+  readonly spec?: () => string;
 }
 
 /** Epoch ms of the first fixture event: 2026-01-01T00:00:00.000Z. */
@@ -678,6 +686,100 @@ export function eventStoreContract(
           expect(audit.checked).toBe(2);
           expect(audit.broken).toMatchObject({ position: 3, id: idOf(3) });
         },
+      );
+    });
+
+    describe('writer lock', () => {
+      const others: EventStore[] = [];
+      afterEach(async () => {
+        for (const s of others.splice(0)) await s.close();
+      });
+      /** A second handle on the store: another connection where there can be one, else itself. */
+      async function secondHandle(): Promise<EventStore> {
+        if (options.reopen === undefined) return store;
+        const other = await options.reopen();
+        others.push(other);
+        return other;
+      }
+
+      it('takes the lock, naming this process as the holder', async () => {
+        const before = Date.now();
+        const lock = await store.lockWriter({ command: 'contract test' });
+        expect(lock.holder).toEqual({
+          pid: process.pid,
+          host: hostname(),
+          command: 'contract test',
+          since: expect.any(Number),
+        });
+        expect(lock.holder.since).toBeGreaterThanOrEqual(before);
+        expect(lock.holder.since).toBeLessThanOrEqual(Date.now());
+      });
+
+      it('refuses a second writer with WARDEN_STORE_LOCKED naming the holder, while readers read and the holder writes', async () => {
+        const lock = await store.lockWriter({ command: 'first writer' });
+        await store.append(batch(1, 2));
+        const other = await secondHandle();
+        const refused = await other.lockWriter({ command: 'second writer' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(refused).toMatchObject({
+          code: 'WARDEN_STORE_LOCKED',
+          details: { holder: lock.holder },
+          message: expect.stringContaining(`first writer (pid ${process.pid} on ${hostname()}`),
+        });
+        expect(await other.head()).toBe(2);
+        expect(ids(await collect(other.read()))).toEqual([idOf(1), idOf(2)]);
+        await store.append(batch(3, 1));
+        expect(await other.head()).toBe(3);
+        // One lock per store, whichever handle asks.
+        await expect(store.lockWriter({ command: 'again' })).rejects.toMatchObject({
+          code: 'WARDEN_STORE_LOCKED',
+        });
+      });
+
+      it('lets the next writer in once the lock is released, or once the store holding it closes', async () => {
+        const first = await store.lockWriter({ command: 'first' });
+        await first.release();
+        await first.release();
+        const other = await secondHandle();
+        const second = await other.lockWriter({ command: 'second' });
+        expect(second.holder.command).toBe('second');
+        await expect(store.lockWriter({ command: 'third' })).rejects.toMatchObject({
+          code: 'WARDEN_STORE_LOCKED',
+          details: { holder: { command: 'second' } },
+        });
+        await other.close();
+        const third = await store.lockWriter({ command: 'third' });
+        expect(third.holder.command).toBe('third');
+      });
+
+      it.skipIf(options.spec === undefined)(
+        'takes over a lock whose holder died without releasing it',
+        async () => {
+          const holder = await startLockHolder(options.spec!());
+          try {
+            await expect(store.lockWriter({ command: 'next' })).rejects.toMatchObject({
+              code: 'WARDEN_STORE_LOCKED',
+              details: { holder: { pid: holder.pid, command: 'hold-writer-lock' } },
+            });
+          } finally {
+            await holder.kill();
+          }
+          // The lock goes with the holder: at once for a file lock; for PostgreSQL once the server
+          // has seen the connection drop, so poll (bounded: a hang guard, not a timing check).
+          let lock: WriterLock | undefined;
+          for (let attempt = 0; lock === undefined; attempt++) {
+            try {
+              lock = await store.lockWriter({ command: 'next' });
+            } catch (error) {
+              if (attempt >= 600 || (error as { code?: string }).code !== 'WARDEN_STORE_LOCKED') throw error;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          }
+          expect(lock.holder).toMatchObject({ pid: process.pid, command: 'next' });
+        },
+        60_000,
       );
     });
 

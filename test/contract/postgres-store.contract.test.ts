@@ -13,6 +13,11 @@ describe.skipIf(!available)('PostgreSQL event store', () => {
 
   eventStoreContract('postgres', () => openPostgresStore(url, { schema: schemas.next() }), {
     reopen: () => openPostgresStore(url, { schema: schemas.names.at(-1)! }),
+    spec() {
+      const spec = new URL(url);
+      spec.searchParams.set('schema', schemas.names.at(-1)!);
+      return spec.toString();
+    },
     async tamper(_store, position) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

@@ -25,6 +25,7 @@ async function openFresh(): Promise<EventStore> {
 
 eventStoreContract('sqlite', openFresh, {
   reopen: () => openSqliteStore(lastPath),
+  spec: () => lastPath,
   async tamper(store, position) {
     const db = new Database(paths.get(store)!);
     try {

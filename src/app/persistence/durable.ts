@@ -93,6 +93,11 @@ export class DurableEngine {
     return this.composition;
   }
 
+  /** The composition once `start()` built it (also when the start failed after that), else undefined. */
+  get composed(): Composition | undefined {
+    return this.composition;
+  }
+
   async start(): Promise<StartReport> {
     const { store, clock, ids } = this.options;
     const snapshot = await store.latestSnapshot(ENGINE_SNAPSHOT);

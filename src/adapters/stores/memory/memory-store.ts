@@ -9,8 +9,10 @@ import type {
   ReadQuery,
   Snapshot,
   StoredEvent,
+  WriterLock,
 } from '../../../ports/store.ts';
 import { GENESIS_HASH, linkHash } from '../chain.ts';
+import { HeldWriterLock, holderRecord, storeLocked, thisProcess } from '../writer-lock.ts';
 
 /** Options of the in-memory store. */
 export interface MemoryStoreOptions {
@@ -47,6 +49,8 @@ export class MemoryEventStore implements EventStore {
   private readonly positionRows = new Map<string, PositionRow>();
   private readonly decisionRows = new Map<string, DecisionRow>();
   private readonly now: () => number;
+  /** The writer lock, while a handle holds it. */
+  private writer: HeldWriterLock | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -164,7 +168,20 @@ export class MemoryEventStore implements EventStore {
       .map(jsonCopy);
   }
 
-  async close(): Promise<void> {}
+  async lockWriter(options: { readonly command: string }): Promise<WriterLock> {
+    if (this.writer !== undefined) throw storeLocked('the memory store', this.writer.holder);
+    const lock: HeldWriterLock = new HeldWriterLock(thisProcess(options.command, this.now), async () => {
+      if (this.writer === lock) this.writer = undefined;
+      await this.commit({ records: [holderRecord(null)] });
+    });
+    this.writer = lock;
+    await this.commit({ records: [holderRecord(lock.holder)] });
+    return lock;
+  }
+
+  async close(): Promise<void> {
+    await this.writer?.release();
+  }
 
   /** Throws what the port names for a batch that cannot be appended as it stands. */
   private checkEvents(batch: readonly Envelope[], expectedVersion: number | undefined): void {

@@ -11,6 +11,7 @@ import type {
   Snapshot,
   StateRecord,
   StoredEvent,
+  WriterLock,
 } from '../../../ports/store.ts';
 import { linkHash } from '../chain.ts';
 import {
@@ -25,11 +26,19 @@ import {
   positionValues,
   storedEventOf,
 } from '../sql-rows.ts';
-import { isConnectionError, sqlState, unavailable } from './errors.ts';
+import {
+  type HeldWriterLock,
+  holderRecord,
+  recordedHolder,
+  storeLocked,
+  thisProcess,
+} from '../writer-lock.ts';
+import { isConnectionError, maskUrl, sqlState, unavailable } from './errors.ts';
 import { migrate, quoteIdent } from './migrations.ts';
 import { PositionSubscription } from './notify.ts';
 import { EVENT_CHUNK, EVENT_INSERT_WIDTH, insertEventsSql, statements } from './sql.ts';
 import { type PreparedUnit, prepare, transpose } from './unit.ts';
+import { takePostgresWriterLock } from './writer-lock.ts';
 
 /** Options of `openPostgresStore`. */
 export interface PostgresStoreOptions {
@@ -97,6 +106,8 @@ export async function openPostgresStore(
 class PostgresEventStore implements EventStore {
   readonly kind = 'postgres';
   private closed = false;
+  /** The writer lock, while this handle holds it. */
+  private writer: HeldWriterLock | undefined;
   private readonly subscriptions = new Set<PositionSubscription>();
   private readonly sql: ReturnType<typeof statements>;
   private readonly quotedSchema: string;
@@ -249,8 +260,34 @@ class PostgresEventStore implements EventStore {
     };
   }
 
+  async lockWriter(options: { readonly command: string }): Promise<WriterLock> {
+    this.checkOpen();
+    const name = `the PostgreSQL store ${maskUrl(this.url)} (schema "${this.schema}")`;
+    if (this.writer !== undefined) throw storeLocked(name, this.writer.holder);
+    const lock = await takePostgresWriterLock({
+      connection: {
+        connectionString: this.url,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        application_name: `warden-writer:${this.schema}`.slice(0, 63),
+      },
+      url: this.url,
+      schema: this.schema,
+      holder: thisProcess(options.command),
+      refused: async () => storeLocked(name, await recordedHolder(this)),
+      record: async (holder) => {
+        if (!this.closed) await this.commit({ records: [holderRecord(holder)] });
+      },
+      onReleased: () => {
+        if (this.writer === lock) this.writer = undefined;
+      },
+    });
+    this.writer = lock;
+    return lock;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.writer?.release();
     this.closed = true;
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();

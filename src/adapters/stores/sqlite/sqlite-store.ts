@@ -12,6 +12,7 @@ import type {
   ReadQuery,
   Snapshot,
   StoredEvent,
+  WriterLock,
 } from '../../../ports/store.ts';
 import { GENESIS_HASH, linkHash } from '../chain.ts';
 import {
@@ -25,6 +26,7 @@ import {
   positionValues,
   storedEventOf,
 } from '../sql-rows.ts';
+import { HeldWriterLock, holderRecord, recordedHolder, storeLocked, thisProcess } from '../writer-lock.ts';
 import { migrate } from './migrate.ts';
 import { prepareStatements, type Statements } from './rows.ts';
 
@@ -75,6 +77,8 @@ export class SqliteEventStore implements EventStore {
   private readonly now: () => number;
   private readonly pageSize: number;
   private closed = false;
+  /** The writer lock, while this handle holds it. */
+  private writer: HeldWriterLock | undefined;
 
   /** The log's head as this connection last saw it, valid while `dataVersion` is unchanged. */
   private headPosition = 0;
@@ -258,8 +262,66 @@ export class SqliteEventStore implements EventStore {
     return rows.map(decisionOf);
   }
 
+  async lockWriter(options: { readonly command: string }): Promise<WriterLock> {
+    const name = `the SQLite store ${this.path}`;
+    if (this.closed) {
+      throw new WardenError('WARDEN_STORE_UNAVAILABLE', `${name} is closed`, { path: this.path });
+    }
+    if (this.writer !== undefined) throw storeLocked(name, this.writer.holder);
+    // The lock is a write transaction held open on a file of its own (never written, so it stays
+    // empty): SQLite's operating-system lock on it is dropped when the process ends, however it
+    // ends, so a dead holder never blocks the next writer. SQLite also keeps two connections of
+    // one process apart. The store's own file cannot carry it: its writes would wait behind it.
+    const lockPath = this.path === ':memory:' || this.path === '' ? ':memory:' : `${this.path}-lock`;
+    let opened: Database.Database | undefined;
+    try {
+      opened = new Database(lockPath, { timeout: 0 });
+      // Nothing is ever written to it: no journal file beside it either.
+      opened.pragma('journal_mode = MEMORY');
+    } catch (error) {
+      opened?.close();
+      throw new WardenError(
+        'WARDEN_STORE_UNAVAILABLE',
+        `cannot open the writer lock file ${lockPath} of ${name}: ${causeOf(error)}`,
+        { path: this.path, cause: causeOf(error) },
+      );
+    }
+    const lockDb = opened;
+    try {
+      lockDb.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      lockDb.close();
+      if (sqliteCode(error).startsWith('SQLITE_BUSY')) throw storeLocked(name, await recordedHolder(this));
+      throw new WardenError(
+        'WARDEN_STORE_UNAVAILABLE',
+        `cannot take the writer lock of ${name} (${lockPath}): ${causeOf(error)}`,
+        { path: this.path, cause: causeOf(error) },
+      );
+    }
+    const lock: HeldWriterLock = new HeldWriterLock(thisProcess(options.command, this.now), async () => {
+      try {
+        // Still ours to remove: the lock is held until lockDb closes below.
+        if (!this.closed) await this.commit({ records: [holderRecord(null)] });
+      } catch {
+        // The next holder overwrites a record left behind.
+      } finally {
+        lockDb.close();
+        if (this.writer === lock) this.writer = undefined;
+      }
+    });
+    try {
+      await this.commit({ records: [holderRecord(lock.holder)] });
+    } catch (error) {
+      lockDb.close();
+      throw error;
+    }
+    this.writer = lock;
+    return lock;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.writer?.release();
     this.closed = true;
     this.db.close();
   }
