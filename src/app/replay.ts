@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { SimulatedClock } from '../adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../adapters/ids/ulid.ts';
 import { accountBalance } from '../domain/account.ts';
+import { type ClockJump, createClockJumpFilter } from '../domain/clock-jump.ts';
 import { WardenError } from '../domain/errors.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { EventRegistry } from '../domain/events/registry.ts';
@@ -9,16 +10,26 @@ import { Decimal, moneyString } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
-import type { InputProblem, MarketDataSource } from '../ports/market-data.ts';
+import type { InputProblem, MarketDataSource, SourcedTick } from '../ports/market-data.ts';
 import type { DecisionRow, EventStore } from '../ports/store.ts';
 import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import type { StatusReport } from './control/protocol.ts';
 import type { TimedEdge } from './edges-file.ts';
 import { JsonlSink } from './jsonl-sink.ts';
-import { configHash, openReplayRun, progressRecord, type ReplayProgress } from './persistence/replay-run.ts';
+import { PrintFrom, type ResumePrint } from './persistence/replay-output.ts';
+import {
+  configHash,
+  openReplayRun,
+  progressRecord,
+  type ReplayOutput,
+  type ReplayProgress,
+} from './persistence/replay-run.ts';
 import { StoreWriter } from './persistence/store-writer.ts';
+import { outlierProblem, priceGuardOf } from './price-guard.ts';
+import { TimeSteps } from './replay-checks.ts';
 import { statusReport } from './status.ts';
+import { TradeLedger, type TradeReport } from './trade-report.ts';
 
 export interface ReplayOptions {
   readonly config: WardenConfig;
@@ -53,6 +64,13 @@ export interface ReplayOptions {
     readonly resume?: boolean;
     /** Ticks per commit (default 5,000; also when 20,000 events are pending). */
     readonly commitEveryTicks?: number;
+    /** Where this run prints, recorded in the store before it prints anything (for a later resume). */
+    readonly output?: ReplayOutput;
+    /**
+     * On resume, which events to print (see `planResumeOutput`); by default those after the last
+     * commit, which the earlier output may lack or repeat.
+     */
+    readonly print?: ResumePrint;
   };
 }
 
@@ -73,6 +91,15 @@ export interface ReplaySummary {
   readonly status?: StatusReport;
   /** With a store: input records re-derived from it on resume, and events it holds for the run. */
   readonly store?: { readonly resumedAfter: number; readonly events: number; readonly commits: number };
+  /** How the file's times ran: steps forward and back between consecutive ticks, and clock jumps. */
+  readonly timeline: {
+    readonly forward: number;
+    readonly backward: number;
+    /** Every jump of more than a day the clock made (confirmed by the ticks after it). */
+    readonly jumps: readonly ClockJump[];
+  };
+  /** The closed trades: per account, and per position in the order they closed. */
+  readonly trades: TradeReport;
 }
 
 /**
@@ -87,6 +114,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const clock = new SimulatedClock();
   const ids = createUlidGenerator({ clock, seed: config.engine.seed });
   const counter = new CountingSink();
+  const trades = new TradeLedger();
   const jsonl = new JsonlSink(options.out, new EventRegistry());
   const persist = options.store;
   let run: ReplayProgress | undefined;
@@ -98,20 +126,30 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       { configHash: configHash(config), inputHash: persist.inputHash },
       persist.resume === true,
     );
-    run = opened.progress;
+    run = {
+      ...opened.progress,
+      ...(persist.output !== undefined ? { output: persist.output } : {}),
+    };
     writer = new StoreWriter({
       store: persist.store,
       verifyFirst: { count: run.events, afterPosition: run.startPosition },
     });
-    // The run is recorded before its first tick, so a kill at any moment leaves something to resume.
+    // The run is recorded before its first tick, so a kill at any moment leaves something to resume;
+    // and its output before anything is printed, so the next resume knows where to look.
     if (!opened.resumed) await writer.commit({ records: [progressRecord(run)] });
+    else if (persist.output !== undefined) await persist.store.commit({ records: [progressRecord(run)] });
   }
-  // On resume, events re-derived up to the last committed tick were printed by the earlier run.
-  const printed = writer === undefined ? jsonl : { emit: (e: Envelope) => writer.live && jsonl.emit(e) };
+  const gate =
+    writer !== undefined && persist?.resume === true && persist.print !== undefined
+      ? new PrintFrom(jsonl, persist.print, persist.name)
+      : undefined;
+  // By default a resume prints what follows the last commit (what the store adds).
+  const printed =
+    writer === undefined ? jsonl : (gate ?? { emit: (e: Envelope) => writer.live && jsonl.emit(e) });
   const c = compose(config, {
     clock,
     ids,
-    sink: writer === undefined ? fanOut(counter, jsonl) : fanOut(counter, writer, printed),
+    sink: writer === undefined ? fanOut(counter, trades, jsonl) : fanOut(counter, trades, writer, printed),
     ...(writer !== undefined ? { decisions: (row: DecisionRow) => writer.recordDecision(row) } : {}),
     ...(writer !== undefined
       ? {
@@ -133,7 +171,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (writer === undefined || run === undefined) return;
     run = {
       ...run,
-      ticksRead,
+      ticksRead: handled,
       events: run.events + writer.pending,
       finished,
     };
@@ -144,9 +182,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   /** After each processed tick: verify (resume) or commit when due. */
   const afterTick = async () => {
     if (writer === undefined || run === undefined) return;
+    gate?.check();
     if (!writer.live) {
-      if (ticksRead >= run.ticksRead) await writer.goLive();
-      else if (ticksRead % 1_000 === 0) await writer.verify();
+      if (handled >= run.ticksRead) await writer.goLive();
+      else if (handled % 1_000 === 0) await writer.verify();
       return;
     }
     if (++sinceCommit >= commitEvery || writer.pending >= 20_000) await commit(false);
@@ -161,80 +200,113 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
   };
 
+  /** Input records read, and (a held clock jump aside) disposed of: what a resume counts. */
   let ticksRead = 0;
+  let handled = 0;
   const resumedAfter = persist?.resume === true && run !== undefined ? run.ticksRead : 0;
   let ticksAccepted = 0;
   let started_ = false;
   const progressEvery = options.progressEvery ?? 10_000;
   const pending: Promise<unknown>[] = [];
+  const steps = new TimeSteps();
+  const jumps = createClockJumpFilter();
+  /** A tick the clock-jump filter held back and refused. */
+  const refuse = (problem: InputProblem) => {
+    handled++;
+    report(problem);
+  };
+  const prices = priceGuardOf(config);
+  /**
+   * One tick the clock-jump filter let through: checked, then past the price guard, which may
+   * hold it back until the next ticks confirm the move (it is processed then, with their range).
+   */
+  const take = async (input: SourcedTick) => {
+    const problem = guard.check(input);
+    if (problem !== undefined) {
+      handled++;
+      report(problem);
+      return;
+    }
+    jumps.accepted(input);
+    const verdict = prices.push(input);
+    for (const bad of verdict.rejected) {
+      handled++;
+      report(outlierProblem(bad));
+    }
+    if (verdict.accept === undefined) return;
+    const { tick, range, count } = verdict.accept;
+    handled += count;
+    ticksAccepted += count;
+    if (!started_) {
+      started_ = true;
+      clock.advanceTo(tick.ts);
+      startWithInitialPositions(c, config, tick.ts);
+      for (const { at, edge } of options.edges ?? []) {
+        clock.schedule(at, () => {
+          pending.push(c.entry.submit(edge));
+        });
+      }
+      for (const [i, o] of (config.orders ?? []).entries()) {
+        clock.schedule(o.at, () => {
+          pending.push(
+            c.engine.placeOrder(
+              {
+                accountId: o.account,
+                symbol: o.symbol,
+                side: o.side,
+                type: o.type,
+                quantity: o.quantity,
+                ...(o.limitPrice !== undefined ? { limitPrice: o.limitPrice } : {}),
+                ...(o.stopPrice !== undefined ? { stopPrice: o.stopPrice } : {}),
+                reduceOnly: o.reduceOnly,
+                clientOrderId: o.clientOrderId ?? `order-${i + 1}`,
+                intent: o.reduceOnly ? 'exit' : 'entry',
+              },
+              o.reduceOnly
+                ? { intent: 'exit', reason: 'MANUAL' }
+                : { intent: 'entry', ...(o.protect !== undefined ? { open: o.protect } : {}) },
+            ),
+          );
+        });
+      }
+    }
+    // Timers one at a time (candle closes, time decay, exit timeouts): what a timer starts
+    // settles at the timer's own time, as it would live, before the next timer or the tick.
+    while (clock.runNextTimer(tick.ts)) {
+      const afterTimer = c.monitor.settled();
+      if (afterTimer !== undefined) await afterTimer;
+      const entries = c.entry.settled();
+      if (entries !== undefined) await entries;
+    }
+    clock.advanceTo(tick.ts);
+    processTick(c, tick, range);
+    // Decisions are async (a policy may call out); settle them before the next tick so that
+    // every run applies them at the same point.
+    const settling = c.monitor.settled();
+    if (settling !== undefined) await settling;
+    const entering = c.entry.settled();
+    if (entering !== undefined) await entering;
+    if (jsonl.full) await jsonl.flush();
+    if (writer !== undefined) await afterTick();
+  };
   try {
     for await (const tick of options.source.ticks({
       onProblem: (p) => {
         ticksRead++;
+        handled++;
         report(p);
       },
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     })) {
       ticksRead++;
       if (options.onProgress !== undefined && ticksRead % progressEvery === 0) options.onProgress(ticksRead);
-      const problem = guard.check(tick);
-      if (problem !== undefined) {
-        report(problem);
-        continue;
-      }
-      ticksAccepted++;
-      if (!started_) {
-        started_ = true;
-        clock.advanceTo(tick.ts);
-        startWithInitialPositions(c, config, tick.ts);
-        for (const { at, edge } of options.edges ?? []) {
-          clock.schedule(at, () => {
-            pending.push(c.entry.submit(edge));
-          });
-        }
-        for (const [i, o] of (config.orders ?? []).entries()) {
-          clock.schedule(o.at, () => {
-            pending.push(
-              c.engine.placeOrder(
-                {
-                  accountId: o.account,
-                  symbol: o.symbol,
-                  side: o.side,
-                  type: o.type,
-                  quantity: o.quantity,
-                  ...(o.limitPrice !== undefined ? { limitPrice: o.limitPrice } : {}),
-                  ...(o.stopPrice !== undefined ? { stopPrice: o.stopPrice } : {}),
-                  reduceOnly: o.reduceOnly,
-                  clientOrderId: o.clientOrderId ?? `order-${i + 1}`,
-                  intent: o.reduceOnly ? 'exit' : 'entry',
-                },
-                o.reduceOnly
-                  ? { intent: 'exit', reason: 'MANUAL' }
-                  : { intent: 'entry', ...(o.protect !== undefined ? { open: o.protect } : {}) },
-              ),
-            );
-          });
-        }
-      }
-      // Timers one at a time (candle closes, time decay, exit timeouts): what a timer starts
-      // settles at the timer's own time, as it would live, before the next timer or the tick.
-      while (clock.runNextTimer(tick.ts)) {
-        const afterTimer = c.monitor.settled();
-        if (afterTimer !== undefined) await afterTimer;
-        const entries = c.entry.settled();
-        if (entries !== undefined) await entries;
-      }
-      clock.advanceTo(tick.ts);
-      processTick(c, tick);
-      // Decisions are async (a policy may call out); settle them before the next tick so that
-      // every run applies them at the same point.
-      const settling = c.monitor.settled();
-      if (settling !== undefined) await settling;
-      const entering = c.entry.settled();
-      if (entering !== undefined) await entering;
-      if (jsonl.full) await jsonl.flush();
-      await afterTick();
+      steps.add(tick.ts);
+      const outcomes = jumps.push(tick);
+      if (outcomes === null) await take(tick);
+      else for (const o of outcomes) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
     }
+    for (const o of jumps.flush()) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
+    for (const held of prices.drain()) refuse(outlierProblem(held, true));
     await Promise.all(pending);
     await c.entry.idle();
     await c.execution.idle();
@@ -242,6 +314,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       await writer.goLive();
       await commit(true);
     }
+    // The store holds the whole run either way; the output must have found its place in it.
+    gate?.check(true);
   } finally {
     c.entry.stop();
     c.risk.stop();
@@ -270,10 +344,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     openPositions: c.engine.openPositions().length,
     wallMs,
     ticksPerSec: wallMs > 0 ? Math.round((ticksAccepted / wallMs) * 1000) : 0,
-    ...(options.status ? { status: statusReport(c.risk, clock.now()) } : {}),
+    ...(options.status ? { status: statusReport(c, clock.now()) } : {}),
     ...(persist !== undefined && run !== undefined
       ? { store: { resumedAfter: resumedAfter, events: run.events, commits } }
       : {}),
+    timeline: { forward: steps.forward, backward: steps.backward, jumps: jumps.jumps },
+    trades: trades.report(),
   };
 }
 

@@ -1,7 +1,7 @@
-import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { createSyntheticFeed } from '../adapters/market-data/synthetic.ts';
 import { loadConfig } from '../app/config/load.ts';
+import { openOutputFile } from '../app/output-file.ts';
 import { WardenError } from '../domain/errors.ts';
 
 interface GenerateFlags {
@@ -42,6 +42,9 @@ export function registerGenerateTicks(program: Command): void {
     .addHelpText(
       'after',
       `
+Exit codes: 0 done, 2 bad input (a config without a feed section, a bad --count, --start,
+--seed, …, an --out in a directory that does not exist), 1 unexpected failure.
+
 Examples:
   $ warden generate-ticks -c examples/basic.yaml -n 20000 -s 2026-01-05T14:00:00Z -o ticks.csv
   $ warden generate-ticks -c desk.yaml -n 1000000 -s 2026-01-05T00:00:00Z --volatility 5 > big.csv`,
@@ -84,7 +87,7 @@ Examples:
           ? { spreadBps: positiveNumber('--spread-bps', flags.spreadBps) }
           : {}),
       });
-      const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
+      const out = flags.out !== undefined ? await openOutputFile(flags.out) : process.stdout;
       const quotes = flags.spreadBps !== undefined;
       let buffer = quotes ? 'ts,symbol,price,bid,ask,volume\n' : 'ts,symbol,price,volume\n';
       for (const step of synthetic.steps()) {

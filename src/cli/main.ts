@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { registerAudit } from './audit.ts';
 import { registerDecisions } from './decisions.ts';
 import { EXIT_BAD_INPUT, reportError } from './errors.ts';
@@ -28,7 +28,34 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerValidateConfig(program);
   registerGenerateTicks(program);
+  checkRequiredAfterUnknown(program);
   return program;
+}
+
+/**
+ * Commander checks required options before unknown ones, so `replay --confg x` would only say
+ * that --config is missing. Every command's required options are checked in a preAction hook
+ * instead, which runs once unknown options were refused: a typo is named first, with the option
+ * it probably meant (`(Did you mean --config?)`, commander's suggestion after an error).
+ */
+function checkRequiredAfterUnknown(program: Command): void {
+  const required = new Map<Command, Option[]>();
+  const visit = (command: Command) => {
+    const mandatory = command.options.filter((o) => o.mandatory);
+    for (const o of mandatory) o.mandatory = false;
+    if (mandatory.length > 0) required.set(command, mandatory);
+    for (const sub of command.commands) visit(sub);
+  };
+  visit(program);
+  program.showSuggestionAfterError(true).hook('preAction', (_program, action) => {
+    for (const o of required.get(action) ?? []) {
+      if (action.getOptionValue(o.attributeName()) === undefined) {
+        action.error(`error: required option '${o.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
+      }
+    }
+  });
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -24,7 +24,9 @@ export interface InputProblem {
     | 'WARDEN_TICK_BAD_PRICE'
     | 'WARDEN_TICK_UNKNOWN_SYMBOL'
     | 'WARDEN_TICK_OUT_OF_ORDER'
-    | 'WARDEN_TICK_DUPLICATE';
+    | 'WARDEN_TICK_DUPLICATE'
+    | 'WARDEN_TICK_OUTLIER'
+    | 'WARDEN_TICK_CLOCK_JUMP';
   readonly message: string;
 }
 

@@ -21,6 +21,19 @@ export interface ReplayProgress {
   /** Events of the run committed so far. */
   readonly events: number;
   readonly finished: boolean;
+  /**
+   * Where the latest run (first or resumed) prints its JSONL, recorded before it prints anything,
+   * so that the next `--resume` can find the last event it flushed. Absent in older stores.
+   */
+  readonly output?: ReplayOutput;
+}
+
+/** Where a run's JSONL goes, and where in the run's events it starts. */
+export interface ReplayOutput {
+  /** The file, as an absolute path; null for stdout. */
+  readonly path: string | null;
+  /** The id of the last event printed before this output; null when it starts at the run's first. */
+  readonly after: string | null;
 }
 
 export function configHash(config: WardenConfig): string {
@@ -41,6 +54,37 @@ export function progressRecord(progress: ReplayProgress): StateRecord {
   return { ...REPLAY_RUN, value: progress };
 }
 
+/** The replay a store holds, as last committed, or undefined. */
+export async function savedReplayRun(store: EventStore): Promise<ReplayProgress | undefined> {
+  return (await store.record(REPLAY_RUN.collection, REPLAY_RUN.id)) as ReplayProgress | undefined;
+}
+
+/**
+ * Why a new run cannot go into a store that holds events, and what to do instead. `--resume` is
+ * suggested only where it would work: an unfinished replay of the same config and inputs.
+ */
+function usedStoreMessage(
+  storeName: string,
+  head: number,
+  saved: ReplayProgress | undefined,
+  identity: { readonly configHash: string; readonly inputHash: string },
+): string {
+  const fresh = `replay into a new store (another --store path${storeName === 'memory' ? '' : `, or delete ${storeName}`})`;
+  if (saved === undefined) {
+    return `${storeName} already holds ${head} event(s), not of a replay (a daemon's store?); ${fresh}`;
+  }
+  const same = saved.configHash === identity.configHash && saved.inputHash === identity.inputHash;
+  const other =
+    saved.configHash !== identity.configHash ? 'another configuration' : 'other input files (ticks or edges)';
+  if (saved.finished) {
+    return `${storeName} already holds a finished replay (${head} event(s))${same ? '' : ` of ${other}`}; ${fresh}`;
+  }
+  if (same) {
+    return `${storeName} already holds this replay, stopped after ${saved.ticksRead} input record(s); add --resume to continue it, or ${fresh}`;
+  }
+  return `${storeName} already holds an unfinished replay of ${other} (stopped after ${saved.ticksRead} input record(s)); ${fresh}, or resume that one with the config and files it was started with`;
+}
+
 /**
  * Checks that `store` can take this replay: for a new run it must hold no events and no run; for
  * `resume` it must hold an unfinished run of the same config and inputs, which is returned.
@@ -51,15 +95,14 @@ export async function openReplayRun(
   identity: { readonly configHash: string; readonly inputHash: string },
   resume: boolean,
 ): Promise<{ readonly progress: ReplayProgress; readonly resumed: boolean }> {
-  const saved = (await store.record(REPLAY_RUN.collection, REPLAY_RUN.id)) as ReplayProgress | undefined;
+  const saved = await savedReplayRun(store);
   const head = await store.head();
   if (!resume) {
     if (saved !== undefined || head > 0) {
-      throw new WardenError(
-        'WARDEN_RESUME_MISMATCH',
-        `${storeName} already holds ${head} event(s)${saved !== undefined ? ` of a replay (${saved.finished ? 'finished' : `stopped after ${saved.ticksRead} input record(s)`})` : ''}; add --resume to continue that replay, or use a new store`,
-        { store: storeName, events: head },
-      );
+      throw new WardenError('WARDEN_RESUME_MISMATCH', usedStoreMessage(storeName, head, saved, identity), {
+        store: storeName,
+        events: head,
+      });
     }
     return {
       progress: { ...identity, startPosition: head, ticksRead: 0, events: 0, finished: false },
