@@ -10,6 +10,7 @@ import type { Envelope } from '../domain/events/envelope.ts';
 import { defineInstrument, type Instrument } from '../domain/instrument.ts';
 import { CorrelationMonitor } from '../domain/monitoring/correlation.ts';
 import type { Order } from '../domain/order.ts';
+import type { TickRange } from '../domain/tick-range.ts';
 import { candleOf } from '../engine/candle-watch.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
 import { EntryFlow } from '../engine/entry/entry-flow.ts';
@@ -25,7 +26,6 @@ import {
   type RulesSettings,
 } from '../engine/policies/rules-policy.ts';
 import { RiskEngine } from '../engine/risk/risk-engine.ts';
-import type { TickRange } from '../engine/tick-conflator.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DecisionPolicy } from '../ports/decision-policy.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -236,7 +236,7 @@ export function compose(
     policies: { rules, hold: new HoldPolicy(), ...(llm !== undefined ? { llm } : {}) },
     accountProfiles: accountProfilesOf(config),
     accountView: (accountId) => {
-      const s = risk === undefined ? undefined : standingOf(risk, accountId);
+      const s = risk === undefined ? undefined : standingOf({ risk, engine }, accountId);
       if (s === undefined) return undefined;
       return {
         state: s.state,

@@ -1,6 +1,59 @@
 import type { Envelope } from '../domain/events/envelope.ts';
 
-/** One readable log line for an event, or undefined for events not worth a line. */
+type Data = Readonly<Record<string, unknown>>;
+
+const s = String;
+
+/** `entry-2-0: buy 2 ES limit @ 5000 (entry)`, `…-x1-1: sell 2 ES market (exit, TAKE_PROFIT)`. */
+export function orderPlacedText(d: Data): string {
+  const price =
+    d.limitPrice !== undefined
+      ? ` @ ${s(d.limitPrice)}${d.stopPrice !== undefined ? `, stop ${s(d.stopPrice)}` : ''}`
+      : d.stopPrice !== undefined
+        ? ` stop ${s(d.stopPrice)}`
+        : '';
+  const why = [d.intent, d.reason].filter((x) => x !== undefined).map(s);
+  return `${s(d.clientOrderId)}: ${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} ${s(d.type)}${price}${why.length > 0 ? ` (${why.join(', ')})` : ''}`;
+}
+
+/** `entry-2-0: buy 2 @ 5000, fee 0` (and what is left of a partial fill). */
+export function orderFilledText(d: Data): string {
+  const left = typeof d.remainingQuantity === 'number' && d.remainingQuantity > 0;
+  return `${s(d.clientOrderId)}: ${s(d.side)} ${s(d.quantity)} @ ${s(d.price)}, fee ${s(d.fee)}${left ? `, ${s(d.remainingQuantity)} left` : ''}`;
+}
+
+/** `entry-2-0 cancelled (replaced)`. */
+export function orderCancelledText(d: Data): string {
+  return `${s(d.clientOrderId)} cancelled${d.reason !== undefined ? ` (${s(d.reason)})` : ''}`;
+}
+
+/** `Position.Volatility.Spiked.v1` → `volatility spiked`: a type in words, without its domain. */
+function typeWords(type: string): string {
+  return type
+    .replace(/\.v\d+$/, '')
+    .split('.')
+    .slice(1)
+    .join(' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
+
+/** What asked for a decision: an event type in words (`target approaching`), else as given. */
+function triggerWords(trigger: unknown): string {
+  const text = String(trigger);
+  return /^[A-Z]\w*(\.\w+)+\.v\d+$/.test(text) ? typeWords(text) : text;
+}
+
+/** A measured number (an ATR, hours, a correlation) to at most four decimals, for reading. */
+function round(x: unknown): string {
+  return typeof x === 'number' ? String(Math.round(x * 10_000) / 10_000) : String(x);
+}
+
+/**
+ * One readable log line for an event, a sentence for every type of the catalog (the daemon logs
+ * it; `warden events` shows it as the summary), or undefined for events not worth a line. Only a
+ * type this Warden does not know falls back to its name.
+ */
 export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; text: string } | undefined {
   const d = e.data as Record<string, unknown>;
   const pos = `${String(d.symbol)} ${String(d.side)}`;
@@ -76,10 +129,52 @@ export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; 
     case 'Agent.Decision.Made.v1':
       return {
         level: d.action === 'HOLD' ? 'debug' : 'info',
-        text: `decision (${String(d.policy)}) on ${String(d.trigger)}: ${String(d.action)} — ${String(d.reasoning)} [${String(d.positionId)}]`,
+        text: `decision (${String(d.policy)}) on ${triggerWords(d.trigger)}: ${String(d.action)} — ${String(d.reasoning)} [${String(d.positionId)}]`,
       };
     case 'Position.LowEvents.Summarized.v1':
-      return { level: 'debug', text: `LOW events for ${String(d.accountId)}: ${JSON.stringify(d.counts)}` };
+      return {
+        level: 'debug',
+        text: `LOW events for ${String(d.accountId)} over ${String(d.interval)}: ${Object.entries(
+          (d.counts ?? {}) as Record<string, unknown>,
+        )
+          .map(([type, n]) => `${String(n)} ${typeWords(type)}`)
+          .join(', ')}`,
+      };
+    case 'Position.Exit.StageReached.v1':
+      return {
+        level: 'info',
+        text: `exit stage ${String(d.stage)} reached: ${pos} at ${String(d.price)} (+${String(d.levelPct)}%), PnL ${String(d.pnl)}; exiting ${String(d.exitQuantity)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Time.Decayed.v1':
+      return {
+        level: 'info',
+        text: `time decayed: ${pos} open ${round(d.ageHours)} h (since ${String(d.openedAt)}), at ${String(d.price)}, PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Thesis.Invalidated.v1':
+      return {
+        level: 'info',
+        text: `thesis invalidated: ${pos} ${String(d.interval)} candle closed at ${String(d.close)}, beyond ${d.kind === 'SWING_BREAK' ? 'the swing' : 'the invalidation price'} ${String(d.level)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Volatility.Spiked.v1':
+      return {
+        level: 'info',
+        text: `volatility spiked: ${pos} ${String(d.interval)} ATR ${round(d.atr)}, its mean ${round(d.atrMean)} [${String(d.positionId)}]`,
+      };
+    case 'Position.Correlation.Spiked.v1':
+      return {
+        level: 'info',
+        text: `correlation spiked on ${String(d.accountId)}: ${((d.symbols ?? []) as unknown[]).map(String).join(', ')} move together (${String(d.interval)} correlation ${round(d.correlation)})`,
+      };
+    case 'Evaluation.Rule.Violated.v1':
+      return {
+        level: 'warn',
+        text: `evaluation rule ${String(d.rule)} broken on ${String(d.accountId)} (${String(d.preset)}): ${String(d.value)} against ${String(d.limit)}${d.symbol !== undefined ? ` on ${String(d.symbol)}` : ''} → ${d.consequence === 'FAILED' ? 'the challenge fails' : 'enforced'}`,
+      };
+    case 'Challenge.Metrics.Updated.v1':
+      return {
+        level: 'info',
+        text: `challenge day ${String(d.tradingDay)} closed on ${String(d.accountId)} (${String(d.preset)}): day PnL ${String(d.dayPnl)}, profit ${String(d.profit)} of ${String(d.profitTarget)} (${round(d.progressPct)}%), ${String(d.tradingDays)}/${String(d.minTradingDays)} trading days, ${String(d.status)}`,
+      };
     case 'Trading.Order.Rejected.v1':
       return {
         level: 'warn',
@@ -138,9 +233,11 @@ export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; 
         text: `candle ${String(d.symbol)} ${String(d.interval)} close ${String(d.close)}`,
       };
     case 'Trading.Order.Placed.v1':
+      return { level: 'debug', text: `order placed ${orderPlacedText(d)}` };
     case 'Trading.Order.Filled.v1':
+      return { level: 'debug', text: `order filled ${orderFilledText(d)}` };
     case 'Trading.Order.Cancelled.v1':
-      return { level: 'debug', text: `${e.type} ${String(d.clientOrderId)}` };
+      return { level: 'debug', text: `order ${orderCancelledText(d)}` };
     default:
       return {
         level: 'info',

@@ -1,27 +1,39 @@
 import { isoTime } from '../domain/events/envelope.ts';
-import { type Decimal, dec, moneyString } from '../domain/money.ts';
+import { type Decimal, dec, moneyString, ZERO } from '../domain/money.ts';
+import type { Engine } from '../engine/engine.ts';
 import { maxLossFloor } from '../engine/risk/account-risk.ts';
 import type { RiskEngine } from '../engine/risk/risk-engine.ts';
-import type { AccountStanding, LimitStanding, StatusReport } from './control/protocol.ts';
+import type { AccountStanding, LimitStanding, PositionStanding, StatusReport } from './control/protocol.ts';
+
+/** What a status report is read from: the risk engine, and the engine that holds the positions. */
+export interface StatusSources {
+  readonly risk: RiskEngine;
+  readonly engine: Engine;
+}
 
 /**
  * Every account's standing against its rules (`warden status`, `warden replay --status`): state and
- * holds, money at the last prices, headroom to each limit, and the evaluation's progress.
+ * holds, money at the last prices, each open position, headroom to each limit, and the
+ * evaluation's progress.
  */
-export function statusReport(risk: RiskEngine, now: number): StatusReport {
+export function statusReport(sources: StatusSources, now: number): StatusReport {
   const accounts: AccountStanding[] = [];
-  for (const a of risk.allAccounts()) {
-    const standing = standingOf(risk, a.id);
+  for (const a of sources.risk.allAccounts()) {
+    const standing = standingOf(sources, a.id);
     if (standing !== undefined) accounts.push(standing);
   }
   return finish(accounts, now);
 }
 
 /** One account's standing: state and holds, money, headroom to each limit, the evaluation. */
-export function standingOf(risk: RiskEngine, accountId: string): AccountStanding | undefined {
+export function standingOf(sources: StatusSources, accountId: string): AccountStanding | undefined {
+  const { risk } = sources;
   const a = risk.account(accountId);
   const m = risk.metrics(accountId);
   if (a === undefined || m === undefined) return undefined;
+  const positions = positionsOf(sources, accountId, m.byPosition);
+  // Summed exactly: 0.546 + 1.092 is 1.638, where floats make it 1.6380000000000001.
+  const quantity = positions.reduce((sum, p) => sum.plus(p.quantity), ZERO);
   const rules = a.spec.rules;
   const limits: LimitStanding[] = [];
   const money = (rule: string, limit: Decimal, value: Decimal, headroom: Decimal) =>
@@ -59,8 +71,8 @@ export function standingOf(risk: RiskEngine, accountId: string): AccountStanding
     limits.push({
       rule: 'MAX_CONTRACTS',
       limit: String(limit),
-      value: String(m.contracts),
-      headroom: dec(limit).minus(m.contracts).toString(),
+      value: moneyString(quantity),
+      headroom: moneyString(dec(limit).minus(quantity)),
       unit: 'contracts',
     });
   }
@@ -91,8 +103,8 @@ export function standingOf(risk: RiskEngine, accountId: string): AccountStanding
     equity: moneyString(m.equity),
     dailyPnl: moneyString(m.dailyPnl),
     tradingDay: a.tradingDay,
-    openPositions: m.byPosition.size,
-    contracts: m.contracts,
+    openPositions: positions.length,
+    positions,
     limits,
     ...(c !== undefined && s !== undefined
       ? {
@@ -113,6 +125,41 @@ export function standingOf(risk: RiskEngine, accountId: string): AccountStanding
         }
       : {}),
   };
+}
+
+/**
+ * The account's open positions by symbol, at the last price of each symbol, with the PnL the risk
+ * engine marks them at (`byPosition`).
+ */
+function positionsOf(
+  sources: StatusSources,
+  accountId: string,
+  byPosition: ReadonlyMap<string, Decimal>,
+): PositionStanding[] {
+  const account = sources.engine.account(accountId);
+  if (account === undefined) return [];
+  return [...account.positions.values()]
+    .sort((x, y) => (x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : 0))
+    .map((p) => {
+      const price = sources.engine.lastTick(p.symbol)?.price;
+      return {
+        positionId: p.id,
+        symbol: p.symbol,
+        side: p.side,
+        quantity: decimalString(p.quantity),
+        entryPrice: decimalString(p.entryPrice),
+        ...(price !== undefined ? { price: decimalString(price) } : {}),
+        unrealizedPnl: moneyString(byPosition.get(p.id) ?? ZERO),
+        ...(p.stopPrice !== undefined ? { stopPrice: decimalString(p.stopPrice) } : {}),
+        ...(p.targetPrice !== undefined ? { targetPrice: decimalString(p.targetPrice) } : {}),
+        openedAt: isoTime(p.openedAt),
+      };
+    });
+}
+
+/** A price or quantity as a plain decimal string (never exponent notation: 1e-7 is 0.0000001). */
+function decimalString(value: number): string {
+  return moneyString(dec(value));
 }
 
 function finish(accounts: AccountStanding[], now: number): StatusReport {

@@ -37,8 +37,8 @@ start would still verify, but not to the same head), or the first broken link: i
 event id, the expected hash and the stored one. On a terminal it shows its progress on stderr
 every 100,000 events.
 
-Exit codes: 0 the chain is intact, 1 it is broken (WARDEN_AUDIT_BROKEN) or the store cannot be
-opened.
+Exit codes: 0 the chain is intact, 2 no store at that path (WARDEN_STORE_NOT_FOUND), 1 the chain
+is broken (WARDEN_AUDIT_BROKEN) or the store cannot be opened.
 
 Examples:
   $ warden audit verify

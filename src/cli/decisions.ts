@@ -3,6 +3,7 @@ import {
   type DecisionFilter,
   formatDecision,
   formatDecisionSummary,
+  parsePolicyFlag,
   REASONING_WIDTH,
   readDecisions,
   totalDecisions,
@@ -30,7 +31,7 @@ export function registerDecisions(program: Command): void {
     .option('--store <spec>', STORE_OPTION_HELP)
     .option('--position <id>', 'only decisions about this position')
     .option('--account <id>', 'only decisions about positions of this account')
-    .option('--policy <name>', 'only decisions of this policy: rules, llm, guardrails, …')
+    .option('--policy <name>', 'only decisions of this policy: rules, llm, hold or guardrails')
     .option(
       '--since <time>',
       'only decisions at or after: ISO 8601 (UTC without a zone) or a duration ago: 15m, 2h, 1d',
@@ -51,8 +52,8 @@ rejections. "no decisions" when nothing matches (with --json: no output).
 
 Filters combine. A SQLite store must exist: reading never creates one.
 
-Exit codes: 0 done (even with no decisions), 2 a bad flag (--since, --limit), 1 the store cannot
-be opened (or it failed).
+Exit codes: 0 done (even with no decisions), 2 bad input: a bad flag (--since, --limit) or no
+store at that path (WARDEN_STORE_NOT_FOUND); 1 the store cannot be opened (or it failed).
 
 Examples:
   $ warden decisions --store data/warden.db --since 1d
@@ -64,7 +65,7 @@ Examples:
       const filter: DecisionFilter = {
         ...(flags.position !== undefined ? { positionId: flags.position } : {}),
         ...(flags.account !== undefined ? { accountId: flags.account } : {}),
-        ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
+        ...(flags.policy !== undefined ? { policy: parsePolicyFlag(flags.policy) } : {}),
         ...(flags.since !== undefined ? { since: parseTimeFlag('--since', flags.since, Date.now()) } : {}),
         ...(flags.limit !== undefined ? { limit: parseLimit(flags.limit) } : {}),
       };

@@ -29,8 +29,9 @@ reasoning; an order's client order id, side, quantity, type and reason; a fill's
 quantity and fee; the close's reason, exit price and realized PnL). The last line says how long
 the position was held and what it realized.
 
-Exit codes: 0 done, 1 the store holds no such position (WARDEN_UNKNOWN_POSITION) or cannot be
-opened.
+Exit codes: 0 done, 2 bad input: the store holds no such position (WARDEN_UNKNOWN_POSITION), or
+there is no store at that path (WARDEN_STORE_NOT_FOUND); 1 the store cannot be opened (or it
+failed).
 
 Examples:
   $ warden events --type Trading.Position.Closed.v1      # find a position id

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { requestSetState } from '../app/control/client.ts';
 import {
+  checkSocketFlag,
   DEFAULT_CONTROL_SOCKET,
   MAX_REASON_LENGTH,
   type SetStateResult,
@@ -42,8 +43,8 @@ daemon's control socket is open to its owner alone.
 
 Prints "A1: ACTIVE -> HALTED (reason: "…")", or "A1: already HALTED" when nothing changed.
 
-Exit codes: 0 done (also when already in that state), 2 a bad state word or reason, or an
-account the daemon does not know, 1 no daemon answers on the socket (or it failed).
+Exit codes: 0 done (also when already in that state), 2 a bad state word, reason or --socket
+path, or an account the daemon does not know, 1 no daemon answers on the socket (or it failed).
 
 Examples:
   $ warden state A1 halted --reason "news event at 14:30"
@@ -53,9 +54,10 @@ Examples:
     .action(async (accountId: string, word: string, flags: StateFlags) => {
       const state = parseState(word);
       const reason = parseReason(flags.reason);
+      const socket = checkSocketFlag(flags.socket);
       let result: SetStateResult;
       try {
-        result = await requestSetState(flags.socket, { accountId, state, reason });
+        result = await requestSetState(socket, { accountId, state, reason });
       } catch (error) {
         if (!isWardenError(error) || !REFUSALS.has(error.code)) throw error;
         process.stderr.write(`${formatWardenError(error)}\n`);

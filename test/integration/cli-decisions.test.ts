@@ -276,24 +276,26 @@ describe.concurrent('warden decisions', { timeout: CLI_TIMEOUT_MS }, () => {
     expect(json.stdout).toBe('');
   });
 
-  it('names a SQLite store that does not exist, exits 1 and does not create it', async ({ expect }) => {
+  it('names a SQLite store that does not exist, exits 2 and does not create it', async ({ expect }) => {
     const missing = join(dir, 'no-such.db');
     const run = await warden('decisions', '--store', missing);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^error \[WARDEN_STORE_UNAVAILABLE\]: /);
+    expect(run.stderr).toMatch(/^error \[WARDEN_STORE_NOT_FOUND\]: /);
     expect(run.stderr).toContain(missing);
     expect(run.stderr).not.toMatch(STACK_FRAME);
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('refuses a bad --since or --limit with exit 2 naming the flag', async () => {
+  it('refuses a bad --since, --limit or --policy with exit 2 naming the flag', async () => {
     const runs = await Promise.all([
       warden('decisions', '--store', store, '--since', 'yesterday'),
       warden('decisions', '--store', store, '--limit', '0'),
+      warden('decisions', '--store', store, '--policy', 'nope'),
     ]);
     expectFlagRefused(runs[0]!, '--since');
     expectFlagRefused(runs[1]!, '--limit');
+    expectFlagRefused(runs[2]!, '--policy');
   });
 
   it('has help with a description, exit codes and examples', async ({ expect }) => {

@@ -97,7 +97,7 @@ describe.concurrent('warden events', { timeout: CLI_TIMEOUT_MS }, () => {
   it('lists every event in log order, one line each with position, time, type and key', async ({
     expect,
   }) => {
-    const { code, stdout, stderr } = await warden('events', '--store', store);
+    const { code, stdout, stderr } = await warden('events', '--store', store, '--candles');
     expect(code, stderr).toBe(0);
     const got = outLines(stdout);
     expect(got).toHaveLength(events.length);
@@ -115,15 +115,21 @@ describe.concurrent('warden events', { timeout: CLI_TIMEOUT_MS }, () => {
       [['--type', 'Trading.Position.Closed.v1'], expected((e) => e.type === 'Trading.Position.Closed.v1')],
       [['--account', 'TS1'], expected((e) => e.key === 'TS1')],
       [['--position', tp], expected((e) => e.data.positionId === tp)],
-      [['--since', since, '--until', until], expected((e) => e.ts >= since && e.ts < until)],
+      // The readable listing leaves candles out unless asked for.
+      [
+        ['--since', since, '--until', until],
+        expected((e) => e.ts >= since && e.ts < until && e.type !== 'Market.Candle.Closed.v1'),
+      ],
+      [['--since', since, '--until', until, '--candles'], expected((e) => e.ts >= since && e.ts < until)],
       [
         ['--account', 'TS1', '--type', 'Trading.Order.Filled.v1', '--since', since],
         expected((e) => e.key === 'TS1' && e.type === 'Trading.Order.Filled.v1' && e.ts >= since),
       ],
       [
-        ['--limit', '5'],
+        ['--limit', '5', '--candles'],
         [1, 2, 3, 4, 5],
       ],
+      [['--limit', '5'], expected((e) => e.type !== 'Market.Candle.Closed.v1').slice(0, 5)],
     ];
     const runs = await Promise.all(cases.map(([args]) => warden('events', '--store', store, ...args)));
     runs.forEach((run, i) => {
@@ -164,8 +170,8 @@ describe.concurrent('warden events', { timeout: CLI_TIMEOUT_MS }, () => {
   it('names a SQLite store that does not exist and does not create it', async ({ expect }) => {
     const missing = join(dir, 'no-such.db');
     const run = await warden('events', '--store', missing);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('WARDEN_STORE_UNAVAILABLE');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('WARDEN_STORE_NOT_FOUND');
     expect(run.stderr).toContain(missing);
     expect(run.stderr).not.toMatch(STACK_FRAME);
     expect(existsSync(missing)).toBe(false);
@@ -315,9 +321,9 @@ describe.concurrent('warden explain', { timeout: CLI_TIMEOUT_MS }, () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('exits 1 with WARDEN_UNKNOWN_POSITION naming the id and the store', async ({ expect }) => {
+  it('exits 2 with WARDEN_UNKNOWN_POSITION naming the id and the store', async ({ expect }) => {
     const { code, stdout, stderr } = await warden('explain', 'NO-SUCH-POSITION', '--store', store);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error \[WARDEN_UNKNOWN_POSITION\]: /);
     expect(stderr).toContain('NO-SUCH-POSITION');

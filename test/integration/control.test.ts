@@ -43,7 +43,20 @@ const REPORT: StatusReport = {
       dailyPnl: '-1050.00',
       tradingDay: '2026-01-05',
       openPositions: 1,
-      contracts: 2,
+      positions: [
+        {
+          positionId: 'P1',
+          symbol: 'ES',
+          side: 'long',
+          quantity: '2',
+          entryPrice: '5000',
+          price: '4999.5',
+          unrealizedPnl: '-50',
+          stopPrice: '4990',
+          targetPrice: '5030',
+          openedAt: '2026-01-05T14:31:00.000Z',
+        },
+      ],
       limits: [{ rule: 'DailyLoss', limit: '1000.00', value: '1050.00', headroom: '-50.00', unit: 'money' }],
       challenge: {
         phase: 'phase-1',
@@ -448,6 +461,8 @@ describe.concurrent('warden status and warden state', () => {
     expect(lines[0]).toBe('warden status at 2026-01-05T15:12:30.000Z: 1 account');
     expect(lines).toContain('A1: HALTED');
     expect(lines).toContain('  daily PnL     -1050.00 (trading day 2026-01-05)');
+    expect(lines).toContain('  positions     1 open');
+    expect(lines).toContain('                ES      long         2   5000  4999.5  -50  4990    5030  P1');
     expect(lines).toContain('                DailyLoss  1000.00  1050.00    -50.00  money  over the limit');
     expect(lines).toContain('                profit        1250.00 of 3000.00 (41.7%)');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStatus } from '../../src/app/control/format-status.ts';
+import { ACCOUNT_SECTIONS, type AccountSection, formatStatus } from '../../src/app/control/format-status.ts';
 import type { AccountStanding, StatusReport } from '../../src/app/control/protocol.ts';
 
 const halted: AccountStanding = {
@@ -21,7 +21,20 @@ const halted: AccountStanding = {
   dailyPnl: '-1050.00',
   tradingDay: '2026-01-05',
   openPositions: 1,
-  contracts: 2,
+  positions: [
+    {
+      positionId: 'P1',
+      symbol: 'ES',
+      side: 'long',
+      quantity: '2',
+      entryPrice: '5000',
+      price: '4999.5',
+      unrealizedPnl: '-50',
+      stopPrice: '4990',
+      targetPrice: '5030',
+      openedAt: '2026-01-05T14:31:00.000Z',
+    },
+  ],
   limits: [
     { rule: 'DailyLoss', limit: '1000.00', value: '1050.00', headroom: '-50.00', unit: 'money' },
     { rule: 'MaxContracts', limit: '5', value: '2', headroom: '3', unit: 'contracts' },
@@ -50,7 +63,17 @@ const active: AccountStanding = {
   dailyPnl: '12.5',
   tradingDay: '2026-01-05',
   openPositions: 1,
-  contracts: 1,
+  positions: [
+    {
+      positionId: '01KJQFB950MD8YY34D644SVJ4C',
+      symbol: 'BTC',
+      side: 'short',
+      quantity: '1.638',
+      entryPrice: '97250.5',
+      unrealizedPnl: '0',
+      openedAt: '2026-01-05T15:00:00.000Z',
+    },
+  ],
   limits: [],
 };
 
@@ -75,7 +98,9 @@ describe('formatStatus', () => {
       '  balance       48950.00',
       '  equity        48900.00',
       '  daily PnL     -1050.00 (trading day 2026-01-05)',
-      '  positions     1 open, 2 contracts',
+      '  positions     1 open',
+      '                symbol  side  quantity  entry   price  PnL  stop  target  position',
+      '                ES      long         2   5000  4999.5  -50  4990    5030  P1',
       '  limits        rule              limit    value  headroom  unit',
       '                DailyLoss       1000.00  1050.00    -50.00  money      over the limit',
       '                MaxContracts          5        2         3  contracts',
@@ -94,7 +119,9 @@ describe('formatStatus', () => {
       '  balance       10000',
       '  equity        10012.5',
       '  daily PnL     12.5 (trading day 2026-01-05)',
-      '  positions     1 open, 1 contract',
+      '  positions     1 open',
+      '                symbol  side   quantity    entry  price  PnL  stop  target  position',
+      '                BTC     short     1.638  97250.5      -    0     -       -  01KJQFB950MD8YY34D644SVJ4C',
       '  limits        none',
     ];
     const text = formatStatus(report(halted, active));
@@ -174,5 +201,18 @@ describe('formatStatus', () => {
   it('prints money exactly as the daemon sent it', () => {
     const text = formatStatus(report({ ...active, balance: '12345678901234567890.123456789' }));
     expect(text).toContain('\n  balance       12345678901234567890.123456789\n');
+  });
+
+  it('says "none" for an account without open positions, and never counts contracts', () => {
+    const text = formatStatus(report({ ...active, openPositions: 0, positions: [] }));
+    expect(text).toContain('\n  positions     none\n');
+    // The MaxContracts limit is in contracts; quantities of BTC are not counted as contracts.
+    expect(formatStatus(report(halted, active))).not.toMatch(/open, [\d.]+ contracts?/);
+  });
+
+  it('appends a section given after the standard ones, under its label', () => {
+    const trades: AccountSection = (a) => ({ label: 'closed trades', lines: [`none on ${a.accountId}`] });
+    const text = formatStatus(report(active), [...ACCOUNT_SECTIONS, trades]);
+    expect(text.endsWith('\n  limits        none\n  closed trades none on A2\n')).toBe(true);
   });
 });

@@ -100,13 +100,13 @@ describe('summarizeEvent', () => {
     );
   });
 
-  it('prints the payload as compact JSON for an event describeEvent only names', () => {
-    const metrics: Envelope = {
+  it('prints the payload as compact JSON for a type this Warden does not know', () => {
+    const newer: Envelope = {
       ...placed,
-      type: 'Challenge.Metrics.Updated.v1',
+      type: 'Challenge.Metrics.Revised.v9',
       data: { accountId: 'TS1', profit: '3000', tradingDays: 1 },
     };
-    expect(summarizeEvent(metrics)).toBe('{"accountId":"TS1","profit":"3000","tradingDays":1}');
+    expect(summarizeEvent(newer)).toBe('{"accountId":"TS1","profit":"3000","tradingDays":1}');
   });
 });
 

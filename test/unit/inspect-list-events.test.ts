@@ -118,3 +118,55 @@ describe('followEvents', () => {
     expect(log.reads).toEqual([]);
   });
 });
+
+describe('listEvents and followEvents with a filter the store cannot apply', () => {
+  it('prints only what `keep` keeps, counting the limit in printed events, not in events read', async () => {
+    const log = new FakeLog();
+    for (const t of ['C.v1', 'A.v1', 'C.v1', 'B.v1', 'C.v1', 'A.v1']) log.add(t);
+    const seen: number[] = [];
+    const after = await listEvents(
+      log.store,
+      { limit: 2 },
+      async (e) => {
+        seen.push(e.position);
+        return true;
+      },
+      (e) => e.envelope.type !== 'C.v1',
+    );
+    expect(seen).toEqual([2, 4]);
+    // The store is asked without the limit, which it would count over events `keep` drops.
+    expect(log.reads).toEqual([{}]);
+    expect(after).toBe(6);
+  });
+
+  it('follows with the same filter', async () => {
+    const log = new FakeLog();
+    const stop = new AbortController();
+    const store = log.store;
+    let polls = 0;
+    const seen: string[] = [];
+    const growing: EventStore = {
+      ...store,
+      head: async () => {
+        polls++;
+        if (polls === 1) for (const t of ['C.v1', 'A.v1', 'C.v1', 'B.v1']) log.add(t);
+        return store.head();
+      },
+      read: store.read,
+    };
+    await followEvents(
+      growing,
+      {},
+      0,
+      async (e) => {
+        seen.push(e.envelope.type);
+        if (seen.length === 2) stop.abort();
+        return true;
+      },
+      stop.signal,
+      1,
+      (e) => e.envelope.type !== 'C.v1',
+    );
+    expect(seen).toEqual(['A.v1', 'B.v1']);
+  });
+});

@@ -47,7 +47,7 @@ profiles: { default: { policy: hold } }
     },
     /** The report of A1, checked against the protocol's schema. */
     status() {
-      const report = statusReport(c.risk, clock.now());
+      const report = statusReport(c, clock.now());
       expect(statusReportSchema.safeParse(report).success).toBe(true);
       expect(report.generatedAt).toBe(new Date(clock.now()).toISOString());
       return report.accounts[0]!;
@@ -79,7 +79,7 @@ describe('statusReport', () => {
       dailyPnl: '0',
       tradingDay: '2026-01-05',
       openPositions: 0,
-      contracts: 0,
+      positions: [],
       limits: [
         { rule: 'DAILY_LOSS', limit: '-1000', value: '0', headroom: '1000', unit: 'money' },
         { rule: 'MAX_LOSS', limit: '48000', value: '50000', headroom: '2000', unit: 'money' },
@@ -112,8 +112,20 @@ describe('statusReport', () => {
       equity: '50300',
       dailyPnl: '300',
       openPositions: 1,
-      contracts: 1,
     });
+    // Long 1 from 5,000 marked at 5,002: (5,002 − 5,000) × 50 = +100.
+    expect(s.positions).toEqual([
+      {
+        positionId: expect.any(String),
+        symbol: 'ES',
+        side: 'long',
+        quantity: '1',
+        entryPrice: '5000',
+        price: '5002',
+        unrealizedPnl: '100',
+        openedAt: '2026-01-05T14:00:01.000Z',
+      },
+    ]);
     expect(s.limits).toEqual([
       // −1,000 is the limit; +300 today leaves 1,300 to lose.
       { rule: 'DAILY_LOSS', limit: '-1000', value: '300', headroom: '1300', unit: 'money' },
@@ -160,7 +172,7 @@ describe('statusReport', () => {
       equity: '48950',
       dailyPnl: '-1050',
       openPositions: 0,
-      contracts: 0,
+      positions: [],
     });
     expect(halted.holds).toEqual([
       {
@@ -284,5 +296,102 @@ describe('statusReport', () => {
     expect(s.preset).toBe('topstep-50k');
     expect(s.limits.map((l) => l.rule)).toContain('MAX_LOSS');
     expect(s.challenge).toMatchObject({ status: 'IN_PROGRESS', profit: '0' });
+  });
+});
+
+describe('statusReport: open positions and holds', () => {
+  const YAML = `
+engine: { seed: 1, candleIntervals: [], staleFeedSeconds: 0 }
+accounts:
+  - id: A1
+    balance: 100000
+    rules:
+      maxContracts: { limit: 5 }
+instruments:
+  - { symbol: BTC, tickSize: 0.01, lotSize: 0.001 }
+  - { symbol: ETH, tickSize: 0.01, lotSize: 0.001 }
+venue: { leverage: 20 }
+profiles: { default: { policy: hold } }
+positions:
+  - { id: pos-eth, account: A1, symbol: ETH, side: short, quantity: 1.092, entryPrice: 3200, openedAt: 2026-01-05T13:30:00Z }
+  - { id: pos-btc, account: A1, symbol: BTC, side: long, quantity: 0.546, entryPrice: 64000, stopPrice: 63000, targetPrice: 66000, openedAt: 2026-01-05T13:00:00Z }
+`;
+
+  function setupPositions() {
+    const h = monitoredHarness(YAML);
+    const { runTo } = compositionDriver(h.clock, h.c);
+    const status = () => {
+      const report = statusReport(h.c, h.clock.now());
+      expect(statusReportSchema.safeParse(report).success).toBe(true);
+      return report.accounts[0]!;
+    };
+    return { h, runTo, status };
+  }
+
+  it('lists each open position with its price, PnL, stop and target, quantities summed exactly', async () => {
+    const { h, status } = setupPositions();
+    await h.tick('BTC', 64100, T0 + SECOND);
+    const s = status();
+    // By symbol. BTC long 0.546 from 64,000 at 64,100: +54.6. ETH has no tick yet: no price, PnL 0.
+    expect(s.positions).toEqual([
+      {
+        positionId: 'pos-btc',
+        symbol: 'BTC',
+        side: 'long',
+        quantity: '0.546',
+        entryPrice: '64000',
+        price: '64100',
+        unrealizedPnl: '54.6',
+        stopPrice: '63000',
+        targetPrice: '66000',
+        openedAt: '2026-01-05T13:00:00.000Z',
+      },
+      {
+        positionId: 'pos-eth',
+        symbol: 'ETH',
+        side: 'short',
+        quantity: '1.092',
+        entryPrice: '3200',
+        unrealizedPnl: '0',
+        openedAt: '2026-01-05T13:30:00.000Z',
+      },
+    ]);
+    expect(s.openPositions).toBe(2);
+    // 0.546 + 1.092 is 1.6380000000000001 in floating point.
+    expect(s.limits).toContainEqual({
+      rule: 'MAX_CONTRACTS',
+      limit: '5',
+      value: '1.638',
+      headroom: '3.362',
+      unit: 'contracts',
+    });
+  });
+
+  it('keeps the time a person halted the account when the same state is asked for again', async () => {
+    const { h, runTo, status } = setupPositions();
+    await h.tick('BTC', 64100, T0 + SECOND);
+    expect(h.c.risk.setState('A1', 'HALTED', 'news at 14:30')).toEqual({
+      previousState: 'ACTIVE',
+      state: 'HALTED',
+    });
+    await runTo(T0 + 10 * 60 * SECOND);
+    // A no-op: already HALTED by a person. The hold is the first one, time and reason.
+    expect(h.c.risk.setState('A1', 'HALTED', 'still news')).toEqual({
+      previousState: 'HALTED',
+      state: 'HALTED',
+    });
+    expect(status().holds).toEqual([
+      {
+        reason: 'MANUAL: news at 14:30',
+        state: 'HALTED',
+        since: '2026-01-05T14:00:01.000Z',
+        manualReset: true,
+      },
+    ]);
+    // Another state is a change: the hold is replaced, from now.
+    h.c.risk.setState('A1', 'REDUCING', 'calmer');
+    expect(status().holds).toEqual([
+      { reason: 'MANUAL: calmer', state: 'REDUCING', since: '2026-01-05T14:10:00.000Z', manualReset: true },
+    ]);
   });
 });

@@ -155,4 +155,19 @@ describe('TradingStates', () => {
     clock.advanceTo(T0 + 2 * MINUTE);
     expect(states.has('acc', 'COOLDOWN_AFTER_LOSS')).toBe(true);
   });
+
+  it('a hold renewed in the same state keeps its since; one in another state starts anew', () => {
+    const { clock, states, hold, events } = setup();
+    states.add('acc', hold('COOLDOWN_AFTER_LOSS', 'REDUCING', { until: T0 + MINUTE }));
+    clock.advanceTo(T0 + 30_000);
+    // A second loss extends the cooldown: the account has been REDUCING since T0 all along.
+    states.add('acc', hold('COOLDOWN_AFTER_LOSS', 'REDUCING', { until: T0 + 2 * MINUTE }));
+    expect(states.holds('acc')).toEqual([
+      hold('COOLDOWN_AFTER_LOSS', 'REDUCING', { since: T0, until: T0 + 2 * MINUTE }),
+    ]);
+    expect(events).toHaveLength(1);
+    clock.advanceTo(T0 + 45_000);
+    states.add('acc', hold('COOLDOWN_AFTER_LOSS', 'HALTED'));
+    expect(states.holds('acc')[0]?.since).toBe(T0 + 45_000);
+  });
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { TradingState } from '../../domain/account.ts';
+import { WardenError } from '../../domain/errors.ts';
 import { formatIssues } from '../../domain/events/registry.ts';
+import { closedTradesSchema } from '../trade-report.ts';
 
 /*
  * The control protocol between the CLI and a running daemon: newline-delimited JSON over a Unix
@@ -98,6 +100,25 @@ export const challengeStandingSchema = z.strictObject({
   failedReason: z.string().optional(),
 });
 
+/**
+ * One open position at the last price of its symbol. Prices and quantities are decimal strings,
+ * like money: `1.638`, never `1.6380000000000001`.
+ */
+export const positionStandingSchema = z.strictObject({
+  positionId: z.string().min(1),
+  symbol: z.string().min(1),
+  side: z.enum(['long', 'short']),
+  quantity: decimal,
+  entryPrice: decimal,
+  /** The symbol's last price; absent before its first tick (the PnL is then 0, at the entry). */
+  price: decimal.optional(),
+  /** Unrealized PnL at `price`, in the instrument's currency (multiplier included). */
+  unrealizedPnl: decimal,
+  stopPrice: decimal.optional(),
+  targetPrice: decimal.optional(),
+  openedAt: isoTime,
+});
+
 /** One account's standing: state and holds, money, positions, limits, challenge. */
 export const accountStandingSchema = z.strictObject({
   accountId: z.string().min(1),
@@ -108,10 +129,14 @@ export const accountStandingSchema = z.strictObject({
   equity: decimal,
   dailyPnl: decimal,
   tradingDay: z.iso.date(),
+  /** How many positions are open: the length of `positions`. */
   openPositions: count,
-  contracts: z.number().nonnegative(),
+  /** The open positions, by symbol. */
+  positions: z.array(positionStandingSchema),
   limits: z.array(limitStandingSchema),
   challenge: challengeStandingSchema.optional(),
+  /** The account's closed trades (from a daemon; see src/app/control/status-trades.ts). */
+  closedTrades: closedTradesSchema.optional(),
 });
 
 /** The answer to a status request. */
@@ -130,6 +155,7 @@ export const setStateResultSchema = z.strictObject({
 });
 
 export type Hold = z.infer<typeof holdSchema>;
+export type PositionStanding = z.infer<typeof positionStandingSchema>;
 export type LimitStanding = z.infer<typeof limitStandingSchema>;
 export type ChallengeStanding = z.infer<typeof challengeStandingSchema>;
 export type AccountStanding = z.infer<typeof accountStandingSchema>;
@@ -213,4 +239,16 @@ export function socketPathProblem(path: string): string | undefined {
   if (bytes > MAX_SOCKET_PATH_BYTES)
     return `the socket path ${path} is ${bytes} bytes long; a Unix socket path has at most ${MAX_SOCKET_PATH_BYTES}`;
   return undefined;
+}
+
+/**
+ * The path of a `--socket` flag, checked: one that cannot name a socket (empty, too long) is bad
+ * input, `WARDEN_CONFIG_INVALID` naming the flag (exit 2), not a daemon that does not answer.
+ */
+export function checkSocketFlag(path: string): string {
+  const problem = socketPathProblem(path);
+  if (problem !== undefined) {
+    throw new WardenError('WARDEN_CONFIG_INVALID', `--socket cannot name a Unix socket: ${problem}`);
+  }
+  return path;
 }

@@ -1,4 +1,20 @@
+import { WardenError } from '../../domain/errors.ts';
 import type { DecisionRow, EventStore } from '../../ports/store.ts';
+
+/**
+ * The names a decision row's policy can have: the policies a profile asks for, and `guardrails`
+ * for a decision refused by the guardrails (HOLD when no policy's answer passed).
+ */
+export const DECISION_POLICIES = ['rules', 'llm', 'hold', 'guardrails'] as const;
+
+/** `--policy` as given, checked: a name no decision can have is a typo, not an empty answer. */
+export function parsePolicyFlag(value: string): string {
+  if ((DECISION_POLICIES as readonly string[]).includes(value)) return value;
+  throw new WardenError(
+    'WARDEN_CONFIG_INVALID',
+    `--policy must be one of ${DECISION_POLICIES.join(', ')}, got "${value}"`,
+  );
+}
 
 /** Which decisions `warden decisions` lists. Every member narrows; none means all. */
 export interface DecisionFilter {

@@ -97,7 +97,9 @@ export function explainSummary(e: Envelope): string {
     case 'Trading.Order.Rejected.v1':
       return `order ${s(d.clientOrderId)} rejected (${s(d.reason)}): ${s(d.message)}`;
   }
-  if (d.positionId !== undefined && typeof d.price === 'number') return triggerText(e);
+  // A monitoring trigger carries the PnL of the tick that fired it; other position events say
+  // what they are in their own words.
+  if (d.positionId !== undefined && typeof d.price === 'number' && d.pnl !== undefined) return triggerText(e);
   return summarizeEvent(e);
 }
 

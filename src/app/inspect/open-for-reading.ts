@@ -16,8 +16,8 @@ export interface ReadableStore {
 
 /**
  * Opens a store to read from. A SQLite file must exist already: opening a missing one would
- * create an empty database, and a typo in `--store` would then read as "no events".
- * `WARDEN_STORE_UNAVAILABLE` otherwise, naming the store.
+ * create an empty database, and a typo in `--store` would then read as "no events". A missing
+ * file (or a directory) is `WARDEN_STORE_NOT_FOUND`, bad input (exit 2), naming the store.
  */
 export async function openStoreForReading(spec: string): Promise<ReadableStore> {
   const name = describeStore(spec);
@@ -25,8 +25,10 @@ export async function openStoreForReading(spec: string): Promise<ReadableStore> 
     const info = await stat(spec).catch(() => undefined);
     if (info === undefined || !info.isFile()) {
       throw new WardenError(
-        'WARDEN_STORE_UNAVAILABLE',
-        `no store at ${name}: the SQLite file does not exist (reading never creates one)`,
+        'WARDEN_STORE_NOT_FOUND',
+        info === undefined
+          ? `no store at ${name}: the SQLite file does not exist (reading never creates one)`
+          : `no store at ${name}: it is not a SQLite file but a ${info.isDirectory() ? 'directory' : 'special file'}`,
         { store: name },
       );
     }

@@ -80,9 +80,16 @@ export class TradingStates {
   /**
    * Adds (or replaces) the hold with this reason. Replacing a hold with a less restrictive one can
    * ease the state (a manual HALTED hold replaced by a manual REDUCING one): that emits Resumed.
+   * A hold that replaces one of the same reason and state keeps the earlier `since`: the account
+   * has been held since then, whatever was renewed (an end time, a note).
    */
-  add(accountId: string, hold: Hold, cause: Cause = {}): void {
+  add(accountId: string, added: Hold, cause: Cause = {}): void {
     const a = this.entry(accountId);
+    const earlier = a.holds.get(added.reason);
+    const hold: Hold =
+      earlier !== undefined && earlier.state === added.state && earlier.since < added.since
+        ? { ...added, since: earlier.since }
+        : added;
     a.timers.get(hold.reason)?.();
     a.timers.delete(hold.reason);
     a.holds.set(hold.reason, hold);
