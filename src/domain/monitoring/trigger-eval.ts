@@ -15,7 +15,12 @@ import {
  * Hits in the order of the exit table (stop_loss, take_profit, then trailing_stop), so the hit the
  * index reports first is the condition that wins the conflict (engine/execution/exit-table.ts).
  */
-export const HIT_PRIORITY: readonly TriggerKind[] = ['STOP_HIT', 'LOSS_NO_STOP', 'TARGET_HIT', 'TRAILING_HIT'];
+export const HIT_PRIORITY: readonly TriggerKind[] = [
+  'STOP_HIT',
+  'LOSS_NO_STOP',
+  'TARGET_HIT',
+  'TRAILING_HIT',
+];
 const HIT_STOP = 1;
 const HIT_LOSS = 2;
 const HIT_TARGET = 4;

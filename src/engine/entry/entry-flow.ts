@@ -10,8 +10,8 @@ import {
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { type Instrument, roundToTick } from '../../domain/instrument.ts';
 import { subQty } from '../../domain/money.ts';
-import type { OrderSide } from '../../domain/order.ts';
 import { edgeAt, type HeldEdge } from '../../domain/monitoring/edge.ts';
+import type { OrderSide } from '../../domain/order.ts';
 import type { OpenAttributes, Position, Thesis } from '../../domain/position.ts';
 import { edgeValue, payoffOf, sizeEntry } from '../../domain/risk/kelly.ts';
 import type { EntryLimits } from '../../domain/risk/rules.ts';
@@ -422,7 +422,13 @@ export class EntryFlow {
    * profile's edge exits. An edge for the other side counts against the position by its value
    * there (`otherSideValue`); one with no value there says nothing about the position.
    */
-  private tellEdge(position: Position, edge: Edge, price: number, cause: Cause, otherSideValue?: number): void {
+  private tellEdge(
+    position: Position,
+    edge: Edge,
+    price: number,
+    cause: Cause,
+    otherSideValue?: number,
+  ): void {
     const opposite = position.side !== edge.side;
     if (opposite && !(otherSideValue !== undefined && otherSideValue > 0)) return;
     const held: HeldEdge = {

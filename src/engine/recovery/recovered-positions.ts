@@ -1,6 +1,6 @@
 import type { Envelope } from '../../domain/events/envelope.ts';
-import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
 import { type HeldEdge, heldEdgeOf } from '../../domain/monitoring/edge.ts';
+import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
 import type { TriggerMemory } from '../../domain/monitoring/types.ts';
 import type { Thesis } from '../../domain/position.ts';
 import type { InitialPosition } from '../engine.ts';
