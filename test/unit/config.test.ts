@@ -101,6 +101,7 @@ describe('valid configurations', () => {
         partitions: 8,
         candleIntervals: ['1m', '5m', '15m', '1h', '4h', '1d'],
         staleFeedSeconds: 120,
+        priceGuard: { maxJumpPct: 10, confirmTicks: 2 },
       },
       accounts: [{ id: 'acc-1', balance: '10000', currency: 'USD' }],
       instruments: [{ symbol: 'ES', tickSize: 0.25, lotSize: 1, multiplier: 1, currency: 'USD' }],
@@ -245,7 +246,7 @@ describe('schema problems', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     expect(problems(variant([['engine', 'workers'], 4]))).toEqual([
-      'engine.workers: unknown key (expected one of: seed, partitions, candleIntervals, staleFeedSeconds)',
+      'engine.workers: unknown key (expected one of: seed, partitions, candleIntervals, staleFeedSeconds, priceGuard)',
     ]);
   });
 

@@ -26,6 +26,11 @@ import {
   timestamp,
 } from './fields.ts';
 
+const priceGuardSchema = z.strictObject({
+  maxJumpPct: positive(),
+  confirmTicks: z.number().int().min(1).max(100).default(2),
+});
+
 const engineSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(42),
   partitions: z.number().int().min(1).max(4096).default(8),
@@ -33,6 +38,12 @@ const engineSchema = z.strictObject({
   candleIntervals: z.array(z.enum(CANDLE_INTERVALS)).default(['1m', '5m', '15m', '1h', '4h', '1d']),
   /** Alert when a symbol with open positions has had no tick for this long; 0 switches it off. */
   staleFeedSeconds: z.number().nonnegative().default(120),
+  /**
+   * Price sanity guard for every instrument (an instrument's own `priceGuard` wins): a tick
+   * beyond `maxJumpPct` of the last accepted price is held until `confirmTicks` more ticks stay
+   * at the new level, else rejected as `WARDEN_TICK_OUTLIER`. `false` switches it off.
+   */
+  priceGuard: z.union([z.literal(false), priceGuardSchema]).default({ maxJumpPct: 10, confirmTicks: 2 }),
 });
 
 const accountSchema = z.strictObject({
@@ -49,6 +60,8 @@ const instrumentSchema = z.strictObject({
   multiplier: positive().default(1),
   currency: currency(),
   expiry: timestamp().optional(),
+  /** This instrument's price sanity guard, or `false` for none (default: `engine.priceGuard`). */
+  priceGuard: z.union([z.literal(false), priceGuardSchema]).optional(),
 });
 
 const thesisSchema = z.strictObject({
