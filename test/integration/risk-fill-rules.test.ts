@@ -50,6 +50,26 @@ describe('MaxContracts', () => {
     expect(h.of('Risk.Order.Denied.v1').at(-1)!.data).toMatchObject({ reason: 'MAX_CONTRACTS' });
   });
 
+  it('sums fractional quantities exactly: 0.34 + 0.56 + 0.1 is at a limit of 1, not over it', async () => {
+    const h = riskHarness(
+      account(
+        '{ maxContracts: { limit: 1 } }',
+        [
+          '  - { id: b, account: acc, symbol: BTC, side: long, quantity: 0.34, entryPrice: 100 }',
+          '  - { id: e, account: acc, symbol: ETH, side: long, quantity: 0.1, entryPrice: 10 }',
+        ].join('\n'),
+      ).replace('instruments:', 'instruments:\n  - { symbol: ETH, tickSize: 0.01, lotSize: 0.01 }'),
+    );
+    await h.tick('BTC', 100, T0 + SECOND);
+    await h.tick('ETH', 10, T0 + SECOND);
+    // In floats 0.34 + 0.56 + 0.1 is 1.0000000000000002: the old sums refused this order.
+    expect(await h.order({ symbol: 'BTC', side: 'buy', quantity: 0.56 })).toBeDefined();
+    await h.tick('BTC', 100, T0 + 2 * SECOND);
+    expect(h.of('Risk.Order.Denied.v1')).toEqual([]);
+    expect(h.of('Risk.Limit.Breached.v1')).toEqual([]);
+    expect(h.c.engine.account('acc')!.positions.get('BTC')!.quantity).toBe(0.9);
+  });
+
   it('applies a per-instrument limit given for the root symbol', async () => {
     const h = riskHarness(account('{ maxContractsPerInstrument: { symbols: { RTY: 2 } } }'));
     await h.tick(RTY, 2000, T0 + SECOND);

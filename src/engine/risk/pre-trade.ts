@@ -1,5 +1,5 @@
 import type { DeniedReason } from '../../domain/events/catalog.ts';
-import { type Decimal, dec, moneyString, ZERO } from '../../domain/money.ts';
+import { addQty, type Decimal, dec, moneyString, ZERO } from '../../domain/money.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import { sessionAt } from '../../domain/risk/calendar.ts';
 import { instrumentLimit, isSymbolBlocked } from '../../domain/risk/rules.ts';
@@ -100,7 +100,7 @@ export class PreTradeGate implements OrderGate {
     const account = engine.account(a.id)!;
     const instrument = engine.instrument(request.symbol)!;
     const price = request.limitPrice ?? engine.lastTick(request.symbol)?.price ?? request.stopPrice;
-    const after = held >= 0 ? held + request.quantity : request.quantity + held;
+    const after = addQty(held, request.quantity);
     if (entry.maxPositions !== undefined && held === 0 && account.positions.size >= entry.maxPositions) {
       return deny(
         'MAX_POSITIONS',
@@ -115,12 +115,13 @@ export class PreTradeGate implements OrderGate {
       );
     }
     if (rules.maxContracts !== undefined) {
-      let total = 0;
-      for (const p of account.positions.values()) if (p.symbol !== request.symbol) total += p.quantity;
-      if (total + after > rules.maxContracts.limit) {
+      let total = after;
+      for (const p of account.positions.values())
+        if (p.symbol !== request.symbol) total = addQty(total, p.quantity);
+      if (total > rules.maxContracts.limit) {
         return deny(
           'MAX_CONTRACTS',
-          `${total + after} contracts would exceed the account limit of ${rules.maxContracts.limit}`,
+          `${total} contracts would exceed the account limit of ${rules.maxContracts.limit}`,
         );
       }
     }

@@ -8,7 +8,7 @@ import {
 } from '../../domain/events/catalog.ts';
 import type { Envelope, Urgency } from '../../domain/events/envelope.ts';
 import type { Instrument } from '../../domain/instrument.ts';
-import { type Decimal, dec, moneyString } from '../../domain/money.ts';
+import { addQty, type Decimal, dec, moneyString, subQty } from '../../domain/money.ts';
 import type { OrderSide } from '../../domain/order.ts';
 import { type Position, unrealizedPnl } from '../../domain/position.ts';
 import {
@@ -281,9 +281,10 @@ export class RiskEngine {
   }
 
   /**
-   * Sets an account's state by hand. HALTED or REDUCING adds a manual hold; ACTIVE lifts every hold
-   * (a person's reset, including holds that wait for one), after which the rules are checked again
-   * at once, so a limit still broken halts the account again.
+   * Sets an account's state by hand. HALTED or REDUCING adds a manual hold (none when one in that
+   * state is there already: it keeps its `since`); ACTIVE lifts every hold (a person's reset,
+   * including holds that wait for one), after which the rules are checked again at once, so a
+   * limit still broken halts the account again.
    */
   setState(
     accountId: string,
@@ -298,8 +299,10 @@ export class RiskEngine {
       if (this.states.has(accountId, 'STORE_ERRORS')) this.breakers.resetStore();
       this.states.liftWhere(accountId, () => true, `MANUAL: ${note}`);
       this.checkAccount(a);
-    } else {
-      // Replaces any earlier manual hold in one step: one state change, one event.
+    } else if (!this.states.holds(accountId).some((h) => h.reason === 'MANUAL' && h.state === state)) {
+      // Replaces any earlier manual hold in one step: one state change, one event. A manual hold
+      // already in this state stays as it is, its time and note too: asking again changes nothing
+      // (the log's Halted event keeps the first reason; the daemon logs the second).
       this.states.add(accountId, {
         reason: 'MANUAL',
         state,
@@ -885,7 +888,7 @@ export class RiskEngine {
       );
       this.options.execution.exit({
         position: p,
-        quantity: p.quantity - limit,
+        quantity: subQty(p.quantity, limit),
         condition: 'risk_rule',
         cause: causedBy(event),
       });
@@ -893,7 +896,8 @@ export class RiskEngine {
     }
     if (rules.maxContracts !== undefined) {
       const positions = this.positionsOf(a);
-      const total = positions.reduce((sum, q) => sum + q.quantity, 0);
+      // Exact: 0.1 + 0.2 contracts are 0.3, never a hair above a limit of 0.3.
+      const total = positions.reduce((sum, q) => addQty(sum, q.quantity), 0);
       const limit = rules.maxContracts.limit;
       if (total <= limit) return;
       const event = this.breach(
@@ -907,7 +911,7 @@ export class RiskEngine {
         cause,
       );
       // Newest first: the most recently changed positions give up the excess.
-      let excess = total - limit;
+      let excess = subQty(total, limit);
       for (const q of positions.sort((x, y) => y.updatedAt - x.updatedAt)) {
         if (excess <= 0) break;
         const take = Math.min(excess, q.quantity);
@@ -919,7 +923,7 @@ export class RiskEngine {
             cause: causedBy(event),
           })
         )
-          excess -= take;
+          excess = subQty(excess, take);
       }
     }
   }
@@ -1254,7 +1258,7 @@ export class RiskEngine {
   private flatBy(a: AccountRisk): void {
     const positions = this.positionsOf(a);
     if (positions.length === 0) return;
-    const contracts = positions.reduce((s, p) => s + p.quantity, 0);
+    const contracts = positions.reduce((s, p) => addQty(s, p.quantity), 0);
     const event = this.breach(a, 'SESSION_FLAT_BY', 0, contracts, 'FLATTEN', 'CRITICAL');
     for (const p of positions)
       this.options.execution.exit({ position: p, condition: 'session_end', cause: causedBy(event) });
