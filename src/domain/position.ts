@@ -100,6 +100,20 @@ export function openPosition(
   };
 }
 
+/**
+ * Decimal places the cost of a partly closed position is kept to. The average cost of a position
+ * bought at several prices is a fraction (1/3 of 100.01 + 2/3 of 100.02 …) that no decimal holds;
+ * the closed part's cost is rounded here and the rest keeps exactly what remains, so each partial
+ * exit's PnL is a plain number and the PnL of every exit of a position adds up to the exact total.
+ */
+const COST_PLACES = 18;
+
+/** Cost of `quantity` of the position at its average: costBasis × quantity / open quantity. */
+function costOfPart(position: Position, quantity: number): Decimal {
+  if (quantity === position.quantity) return position.costBasis;
+  return position.costBasis.times(quantity).div(position.quantity).toDecimalPlaces(COST_PLACES);
+}
+
 /** Gross PnL of closing `quantity` of `position` at `price`. */
 export function pnlOfExit(
   position: Position,
@@ -107,11 +121,7 @@ export function pnlOfExit(
   quantity: number,
   price: number,
 ): Decimal {
-  // Cost of the closed part at the exact average: costBasis × quantity / open quantity.
-  const cost =
-    quantity === position.quantity
-      ? position.costBasis
-      : position.costBasis.times(quantity).div(position.quantity);
+  const cost = costOfPart(position, quantity);
   const proceeds = dec(price).times(quantity);
   const diff = position.side === 'long' ? proceeds.minus(cost) : cost.minus(proceeds);
   return diff.times(instrument.multiplier);
@@ -149,7 +159,7 @@ export function applyFill(
   const realized = pnlOfExit(current, instrument, closing, fill.price);
   const remaining = dec(current.quantity).minus(fill.quantity);
   if (remaining.gt(0)) {
-    const costBasis = current.costBasis.minus(current.costBasis.times(closing).div(current.quantity));
+    const costBasis = current.costBasis.minus(costOfPart(current, closing));
     return {
       kind: 'reduced',
       realized,
