@@ -185,6 +185,7 @@ export function compose(
     feeBps: config.venue.feeBps,
     leverage: config.venue.leverage,
     ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
+    outages: config.venue.outages.map((o) => ({ from: o.at, to: o.at + o.seconds * 1000 })),
     ...(deps.venue?.onAccepted !== undefined ? { onAccepted: deps.venue.onAccepted } : {}),
     ...(deps.venue?.restore !== undefined ? { restore: deps.venue.restore } : {}),
   });

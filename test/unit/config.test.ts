@@ -108,7 +108,7 @@ describe('valid configurations', () => {
       positions: [],
       profiles: {},
       orders: [],
-      venue: { type: 'paper', slippageBps: 0, feeBps: 0, leverage: 1 },
+      venue: { type: 'paper', slippageBps: 0, feeBps: 0, leverage: 1, outages: [] },
       feed: undefined,
       demo: {
         enabled: false,

@@ -23,8 +23,6 @@ const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 const RESERVED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   // Event size limit: no store or transport enforces one yet.
   'WARDEN_EVENT_TOO_LARGE',
-  // Network venues: the paper venue has no network, so it never fails transiently.
-  'WARDEN_VENUE_TRANSIENT',
   // Capability checks: venues declare capabilities but no call throws NotSupported yet.
   'WARDEN_VENUE_NOT_SUPPORTED',
 ]);

@@ -117,6 +117,8 @@ const venueSchema = z.strictObject({
   feeBps: nonNegative().default(0),
   leverage: positive().default(1),
   partialFills: z.strictObject({ maxQuantityPerTick: positive() }).optional(),
+  /** Scripted losses of the connection (engine clock): a drill of a venue outage. */
+  outages: z.array(z.strictObject({ at: timestamp(), seconds: positive() })).default([]),
 });
 
 const feedSchema = z.strictObject({

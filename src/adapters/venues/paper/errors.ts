@@ -15,6 +15,10 @@ export const PAPER_ERRORS = {
   UNKNOWN_ORDER: { retry: 'rejected', doc: 'No order with this client order id on the account.' },
   ORDER_NOT_OPEN: { retry: 'rejected', doc: 'Only a resting order can be replaced.' },
   INVALID_POSITION: { retry: 'rejected', doc: 'A loaded position has a quantity or entry price ≤ 0.' },
+  VENUE_UNAVAILABLE: {
+    retry: 'transient',
+    doc: 'The connection is down during a scripted outage (`venue.outages`); try again later.',
+  },
   VENUE_CLOSED: { retry: 'fatal', doc: 'The venue was closed.' },
 } as const satisfies Record<string, { retry: Retryability; doc: string }>;
 

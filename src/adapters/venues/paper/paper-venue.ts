@@ -31,6 +31,7 @@ import {
   marketFillPrice,
   stopTriggered,
 } from './matching.ts';
+import { type Outage, PaperConnection } from './outages.ts';
 
 /** Configuration of a paper venue. */
 export interface PaperVenueConfig {
@@ -55,6 +56,8 @@ export interface PaperVenueConfig {
   readonly onAccepted?: (order: Order) => void;
   /** Starts from a saved state (`state()` of an earlier run) instead of the accounts' balances. */
   readonly restore?: PaperVenueState;
+  /** Scripted losses of the connection, for backtests and drills (see `PaperConnection`). */
+  readonly outages?: readonly Outage[];
 }
 
 /**
@@ -211,7 +214,7 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     return result;
   }
 
-  function emit(report: ExecutionReport): void {
+  function deliver(report: ExecutionReport): void {
     for (const listener of [...listeners]) {
       try {
         listener(report);
@@ -219,6 +222,20 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
         listenerErrors.push(error);
       }
     }
+  }
+  // Reports held over an outage are delivered from a clock timer, outside any call: as one.
+  const connection = new PaperConnection(clock, config.outages ?? [], (report) =>
+    depth === 0 ? operation(() => deliver(report)) : deliver(report),
+  );
+
+  function emit(report: ExecutionReport): void {
+    connection.report(report);
+  }
+
+  /** A call from the client: refused while the connection is down. */
+  function call<T>(fn: () => T): T {
+    connection.check();
+    return operation(fn);
   }
 
   function bookOf(accountId: string): Book {
@@ -350,11 +367,11 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     capabilities,
 
     async placeOrder(request) {
-      return operation(() => place(request));
+      return call(() => place(request));
     },
 
     async cancelOrder(accountId, clientOrderId) {
-      return operation(() => {
+      return call(() => {
         const w = bookOf(accountId).orders.get(clientOrderId);
         if (w === undefined) {
           throw paperError('UNKNOWN_ORDER', `no order ${clientOrderId} on ${accountId}`, {
@@ -368,7 +385,7 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     },
 
     async replaceOrder(accountId: string, clientOrderId: string, changes: OrderChanges) {
-      return operation(() => {
+      return call(() => {
         const book = bookOf(accountId);
         // A retried replace finds its replacement already placed.
         const done = book.orders.get(changes.clientOrderId);
@@ -393,12 +410,12 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     },
 
     async openOrders(accountId) {
-      return operation(() => [...bookOf(accountId).orders.values()].filter(isLive).map((w) => w.order));
+      return call(() => [...bookOf(accountId).orders.values()].filter(isLive).map((w) => w.order));
     },
 
     // Sample: [{ accountId: 'acc-1', symbol: 'ESZ5', side: 'long', quantity: 2, entryPrice: 4500.25 }]
     async positions(accountId) {
-      return operation(() =>
+      return call(() =>
         [...bookOf(accountId).account.positions.values()].map(
           (p): VenuePosition => ({
             accountId: p.accountId,
@@ -417,6 +434,10 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
       return () => {
         listeners.delete(entry);
       };
+    },
+
+    onConnection(listener) {
+      return connection.onConnection(listener);
     },
 
     onTick(t) {
@@ -467,6 +488,7 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
 
     async close() {
       closed = true;
+      connection.close();
       listeners.clear();
     },
   };
