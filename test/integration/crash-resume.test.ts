@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import prand from 'pure-rand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
-import { ROOT, warden } from '../support/warden-cli.ts';
+import { runAndKill } from '../support/replay-kill.ts';
+import { warden } from '../support/warden-cli.ts';
 
 // The crash test of the durability issue: a replay of 100,000 ticks with positions, triggers,
 // entries and risk rules is killed with SIGKILL at 10 random moments and resumed each time; the
@@ -70,37 +70,6 @@ function replayArgs(store: string, resume: boolean): string[] {
     '/dev/null',
     ...(resume ? ['--resume'] : []),
   ];
-}
-
-/**
- * Starts a replay and kills it with SIGKILL as soon as it reports reading `killAt` input records.
- * Resolves with the signal it ended by (or its exit code, if it finished first).
- */
-function runAndKill(args: string[], killAt: number): Promise<{ signal: string | null; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['bin/warden.js', ...args, '--progress'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let buffered = '';
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      stderr += text;
-      buffered += text;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const m = /^progress (\d+)$/.exec(line);
-        if (m !== null && Number(m[1]) >= killAt && child.exitCode === null) child.kill('SIGKILL');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === null && code !== 0) reject(new Error(`replay failed (${code}):\n${stderr}`));
-      else resolve({ signal, code });
-    });
-  });
 }
 
 async function readLog(path: string): Promise<Envelope[]> {

@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type DaemonProcess, startDaemon } from '../support/daemon-process.ts';
+import { describe, it } from 'vitest';
+import { type DaemonProcess, daemonScope } from '../support/daemon-process.ts';
 import { requireService, testSchemas } from '../support/services.ts';
 import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
@@ -14,26 +13,11 @@ import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 const { available: postgres, url } = await requireService('postgres');
 
-let dir: string;
-const daemons: DaemonProcess[] = [];
 const schemas = postgres ? testSchemas(url, 'warden_drain') : undefined;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'warden-daemon-'));
-});
-
-afterAll(async () => {
-  for (const d of daemons) d.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
+const scope = daemonScope('warden-daemon-', async () => {
   await schemas?.dropAll();
-  await rm(dir, { recursive: true, force: true });
 });
-
-function daemon(...args: string[]): DaemonProcess {
-  const d = startDaemon(...args);
-  daemons.push(d);
-  return d;
-}
+const daemon = (...args: string[]): DaemonProcess => scope.daemon(...args);
 
 const listening = (d: DaemonProcess) =>
   d.waitFor((l) => l.msg.startsWith('control socket: '), 'the control socket line');
@@ -42,13 +26,13 @@ describe.concurrent('warden run: start and stop', () => {
   it('exits 1 at once when its control socket is taken, and the running daemon goes on', async ({
     expect,
   }) => {
-    const socket = join(dir, 'taken.sock');
-    const first = daemon('--store', join(dir, 'first.db'), '--socket', socket);
+    const socket = join(scope.dir(), 'taken.sock');
+    const first = daemon('--store', join(scope.dir(), 'first.db'), '--socket', socket);
     await listening(first);
 
     // Before the fix the second daemon printed the error, then ran on (snapshotting into a
     // closed store every minute) and ignored the first SIGTERM: this run would never end.
-    const second = await warden('run', '--store', join(dir, 'second.db'), '--socket', socket);
+    const second = await warden('run', '--store', join(scope.dir(), 'second.db'), '--socket', socket);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(
       'error [WARDEN_CONTROL_LISTEN_FAILED]: another warden is already listening on',
@@ -60,7 +44,14 @@ describe.concurrent('warden run: start and stop', () => {
     expect(status.code, status.stderr).toBe(0);
 
     // The store the failed start opened is free: the next writer gets it.
-    const next = await warden('run', '--duration', '1', '--no-socket', '--store', join(dir, 'second.db'));
+    const next = await warden(
+      'run',
+      '--duration',
+      '1',
+      '--no-socket',
+      '--store',
+      join(scope.dir(), 'second.db'),
+    );
     expect(next.code, next.stderr).toBe(0);
 
     first.kill('SIGTERM');
@@ -68,8 +59,8 @@ describe.concurrent('warden run: start and stop', () => {
   });
 
   it('stops on one SIGTERM: drains, snapshots, exits 0', async ({ expect }) => {
-    const store = join(dir, 'term.db');
-    const d = daemon('--store', store, '--socket', join(dir, 'term.sock'));
+    const store = join(scope.dir(), 'term.db');
+    const d = daemon('--store', store, '--socket', join(scope.dir(), 'term.sock'));
     await d.waitFor((l) => l.msg.startsWith('opened '), 'a position opened');
     d.kill('SIGTERM');
     const { code, signal } = await d.exited;
@@ -89,7 +80,7 @@ describe.concurrent('warden run: start and stop', () => {
   });
 
   it('exits at once when its store cannot be opened, whatever --duration says', async ({ expect }) => {
-    const garbage = join(dir, 'garbage.db');
+    const garbage = join(scope.dir(), 'garbage.db');
     await writeFile(garbage, 'not a SQLite database, just text long enough to be refused. '.repeat(40));
     const run = await warden('run', '--duration', '3600', '--no-socket', '--store', garbage);
     expect(run.code).toBe(1);

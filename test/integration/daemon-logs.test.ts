@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
 import { FEED_RECORD, type FeedState } from '../../src/app/feed-resume.ts';
-import { type DaemonProcess, type LogLine, startDaemon } from '../support/daemon-process.ts';
+import { type DaemonProcess, daemonScope, type LogLine } from '../support/daemon-process.ts';
 import { warden } from '../support/warden-cli.ts';
 
 /*
@@ -13,27 +12,11 @@ import { warden } from '../support/warden-cli.ts';
  * and where the synthetic feed goes on after a restart. Waits are for log lines, never sleeps.
  */
 
-let dir: string;
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'warden-daemon-logs-'));
-});
-
-afterAll(async () => {
-  for (const d of daemons) d.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  await rm(dir, { recursive: true, force: true });
-});
-
-function daemon(...args: string[]): DaemonProcess {
-  const d = startDaemon(...args);
-  daemons.push(d);
-  return d;
-}
+const scope = daemonScope('warden-daemon-logs-');
+const daemon = (...args: string[]): DaemonProcess => scope.daemon(...args);
 
 async function temp(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(scope.dir(), name);
   await writeFile(path, text);
   return path;
 }
@@ -163,7 +146,7 @@ feed: { type: synthetic, tickIntervalMs: 250, symbols: [{ symbol: BTC-USD, start
   it('goes on from the last stored price of each symbol after a restart, not from the seed price', async ({
     expect,
   }) => {
-    const path = join(dir, 'feed.db');
+    const path = join(scope.dir(), 'feed.db');
     const first = await warden('run', '--duration', '2', '--no-socket', '--store', path);
     expect(first.code, first.stderr).toBe(0);
 

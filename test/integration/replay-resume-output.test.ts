@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ROOT, warden } from '../support/warden-cli.ts';
+import { runAndKill } from '../support/replay-kill.ts';
+import { warden } from '../support/warden-cli.ts';
 
 /*
  * Issue 12, item 5: a replay killed with SIGKILL and resumed must print every event its earlier
@@ -69,34 +69,6 @@ function replayArgs(store: string, out: string | undefined, resume: boolean): st
     ...(out !== undefined ? ['-o', out] : []),
     ...(resume ? ['--resume'] : []),
   ];
-}
-
-/** Starts a replay and kills it with SIGKILL once it reports reading `killAt` input records. */
-function runAndKill(args: string[], killAt: number): Promise<{ signal: string | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['bin/warden.js', ...args, '--progress'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let buffered = '';
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      stderr += text;
-      buffered += text;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const m = /^progress (\d+)$/.exec(line);
-        if (m !== null && Number(m[1]) >= killAt && child.exitCode === null) child.kill('SIGKILL');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === null && code !== 0) reject(new Error(`replay failed (${code}):\n${stderr}`));
-      else resolve({ signal, stderr });
-    });
-  });
 }
 
 /** Kill points over the run (input records read), one per interrupted attempt. */

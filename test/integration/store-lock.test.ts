@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type DaemonProcess, startDaemon } from '../support/daemon-process.ts';
+import { describe, it } from 'vitest';
+import { type DaemonProcess, daemonScope } from '../support/daemon-process.ts';
 import { requireService, testSchemas } from '../support/services.ts';
 import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
@@ -14,26 +13,11 @@ import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 const { available: postgres, url } = await requireService('postgres');
 
-let dir: string;
-const daemons: DaemonProcess[] = [];
 const schemas = postgres ? testSchemas(url, 'warden_lock') : undefined;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'warden-lock-'));
-});
-
-afterAll(async () => {
-  for (const d of daemons) d.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
+const scope = daemonScope('warden-lock-', async () => {
   await schemas?.dropAll();
-  await rm(dir, { recursive: true, force: true });
 });
-
-function daemon(...args: string[]): DaemonProcess {
-  const d = startDaemon(...args);
-  daemons.push(d);
-  return d;
-}
+const daemon = (...args: string[]): DaemonProcess => scope.daemon(...args);
 
 const started = (d: DaemonProcess) => d.waitFor((l) => l.msg.startsWith('warden started'), 'the start line');
 
@@ -56,13 +40,13 @@ describe.concurrent('one writer per SQLite store', () => {
   it('refuses a second daemon and a replay on a store in use, serves the readers, and lets the next daemon in after a crash', async ({
     expect,
   }) => {
-    const store = join(dir, 'shared.db');
-    const first = daemon('--store', store, '--socket', join(dir, 'first.sock'));
+    const store = join(scope.dir(), 'shared.db');
+    const first = daemon('--store', store, '--socket', join(scope.dir(), 'first.sock'));
     await started(first);
     const opened = await first.waitFor((l) => l.msg.startsWith('opened '), 'a position opened');
 
     // Before: the second daemon ran beside the first on the same file, and nothing warned.
-    const second = await warden('run', '--store', store, '--socket', join(dir, 'second.sock'));
+    const second = await warden('run', '--store', store, '--socket', join(scope.dir(), 'second.sock'));
     expectLocked(second, first);
     const replay = await warden(
       'replay',
@@ -73,7 +57,7 @@ describe.concurrent('one writer per SQLite store', () => {
       '--store',
       store,
       '--out',
-      join(dir, 'replay.jsonl'),
+      join(scope.dir(), 'replay.jsonl'),
     );
     expectLocked(replay, first);
 
@@ -90,13 +74,21 @@ describe.concurrent('one writer per SQLite store', () => {
     expect(decisions.code, decisions.stderr).toBe(0);
 
     // The first daemon is still the writer, undisturbed.
-    const status = await warden('status', '--socket', join(dir, 'first.sock'), '--json');
+    const status = await warden('status', '--socket', join(scope.dir(), 'first.sock'), '--json');
     expect(status.code, status.stderr).toBe(0);
 
     // Killed outright, it releases nothing by hand: the lock goes with the process.
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const next = await warden('run', '--duration', '1', '--store', store, '--socket', join(dir, 'next.sock'));
+    const next = await warden(
+      'run',
+      '--duration',
+      '1',
+      '--store',
+      store,
+      '--socket',
+      join(scope.dir(), 'next.sock'),
+    );
     expect(next.code, next.stderr).toBe(0);
     const messages = next.stdout
       .trimEnd()
@@ -106,7 +98,7 @@ describe.concurrent('one writer per SQLite store', () => {
   });
 
   it('lets the next writer in once a daemon stopped', async ({ expect }) => {
-    const store = join(dir, 'sequential.db');
+    const store = join(scope.dir(), 'sequential.db');
     const first = await warden('run', '--duration', '1', '--no-socket', '--store', store);
     expect(first.code, first.stderr).toBe(0);
     const second = await warden('run', '--duration', '1', '--no-socket', '--store', store);

@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from './warden-cli.ts';
 
 /**
@@ -100,6 +104,41 @@ export function startDaemon(...args: string[]): DaemonProcess {
           reject(new Error(`the daemon exited (${code}) before ${what}:\n${log()}`));
         });
       });
+    },
+  };
+}
+
+/** A test file's daemons and its temporary folder. */
+export interface DaemonScope {
+  /** The folder, created before the file's tests. */
+  dir(): string;
+  /** Starts a daemon that is killed (SIGKILL) after the file's tests, if still running. */
+  daemon(...args: string[]): DaemonProcess;
+}
+
+/**
+ * Registers the file's hooks: a temporary folder named after `prefix` before its tests; after
+ * them, every daemon it started killed and awaited, then `after` (dropping schemas a daemon
+ * used), then the folder removed.
+ */
+export function daemonScope(prefix: string, after?: () => Promise<void>): DaemonScope {
+  let dir: string | undefined;
+  const daemons: DaemonProcess[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    for (const d of daemons) d.kill('SIGKILL');
+    await Promise.all(daemons.map((d) => d.exited));
+    await after?.();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir!,
+    daemon(...args) {
+      const d = startDaemon(...args);
+      daemons.push(d);
+      return d;
     },
   };
 }
