@@ -9,6 +9,7 @@ import { EventRegistry } from '../domain/events/registry.ts';
 import { Decimal, moneyString } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
 import { createTickGuard } from '../domain/tick-guard.ts';
+import type { TickRange } from '../domain/tick-range.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource, SourcedTick } from '../ports/market-data.ts';
 import type { DecisionRow, EventStore } from '../ports/store.ts';
@@ -220,12 +221,42 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
    * One tick the clock-jump filter let through: checked, then past the price guard, which may
    * hold it back until the next ticks confirm the move (it is processed then, with their range).
    */
-  const take = async (input: SourcedTick) => {
+  /** After each processed tick: decisions and entries settle, the output and the store keep up. */
+  const afterProcessed = async (
+    settling = c.monitor.settled(),
+    entering: Promise<void> | undefined | null = null,
+  ) => {
+    // Decisions are async (a policy may call out); settle them before the next tick so that
+    // every run applies them at the same point. (`null`: entries not asked yet.)
+    if (settling !== undefined) await settling;
+    const entries = entering === null ? c.entry.settled() : entering;
+    if (entries !== undefined) await entries;
+    if (jsonl.full) await jsonl.flush();
+    if (writer !== undefined) await afterTick();
+  };
+  /** What starts a timer settles at the timer's own time, before the next timer or the tick. */
+  const settleTimers = async (tick: SourcedTick, range: TickRange | undefined) => {
+    do {
+      const afterTimer = c.monitor.settled();
+      if (afterTimer !== undefined) await afterTimer;
+      const entries = c.entry.settled();
+      if (entries !== undefined) await entries;
+    } while (clock.runNextTimer(tick.ts));
+    clock.advanceTo(tick.ts);
+    processTick(c, tick, range);
+    await afterProcessed();
+  };
+  /**
+   * One tick the clock-jump filter let through: checked, then past the price guard, which may
+   * hold it back until the next ticks confirm the move (it is processed then, with their range).
+   * Returns a promise only when something must be awaited: the common tick costs no await.
+   */
+  const take = (input: SourcedTick): Promise<void> | undefined => {
     const problem = guard.check(input);
     if (problem !== undefined) {
       handled++;
       report(problem);
-      return;
+      return undefined;
     }
     jumps.accepted(input);
     const verdict = prices.push(input);
@@ -233,7 +264,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       handled++;
       report(outlierProblem(bad));
     }
-    if (verdict.accept === undefined) return;
+    if (verdict.accept === undefined) return undefined;
     const { tick, range, count } = verdict.accept;
     handled += count;
     ticksAccepted += count;
@@ -270,24 +301,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         });
       }
     }
-    // Timers one at a time (candle closes, time decay, exit timeouts): what a timer starts
-    // settles at the timer's own time, as it would live, before the next timer or the tick.
-    while (clock.runNextTimer(tick.ts)) {
-      const afterTimer = c.monitor.settled();
-      if (afterTimer !== undefined) await afterTimer;
-      const entries = c.entry.settled();
-      if (entries !== undefined) await entries;
-    }
+    // Timers one at a time (candle closes, time decay, exit timeouts).
+    if (clock.runNextTimer(tick.ts)) return settleTimers(tick, range);
     clock.advanceTo(tick.ts);
     processTick(c, tick, range);
-    // Decisions are async (a policy may call out); settle them before the next tick so that
-    // every run applies them at the same point.
     const settling = c.monitor.settled();
-    if (settling !== undefined) await settling;
-    const entering = c.entry.settled();
-    if (entering !== undefined) await entering;
-    if (jsonl.full) await jsonl.flush();
-    if (writer !== undefined) await afterTick();
+    if (settling === undefined && writer === undefined && !jsonl.full) {
+      const entering = c.entry.settled();
+      return entering === undefined ? undefined : afterProcessed(undefined, entering);
+    }
+    return afterProcessed(settling);
   };
   try {
     for await (const tick of options.source.ticks({
@@ -302,8 +325,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       if (options.onProgress !== undefined && ticksRead % progressEvery === 0) options.onProgress(ticksRead);
       steps.add(tick.ts);
       const outcomes = jumps.push(tick);
-      if (outcomes === null) await take(tick);
-      else for (const o of outcomes) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
+      if (outcomes === null) {
+        const taking = take(tick);
+        if (taking !== undefined) await taking;
+      } else for (const o of outcomes) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
     }
     for (const o of jumps.flush()) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
     for (const held of prices.drain()) refuse(outlierProblem(held, true));

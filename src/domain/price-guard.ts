@@ -39,6 +39,8 @@ interface Doubt {
   readonly held: SourcedTick[];
 }
 
+const NONE: readonly Outlier[] = [];
+
 function outliersOf(doubt: Doubt): Outlier[] {
   return doubt.held.map((tick) => ({ tick, from: doubt.from }));
 }
@@ -57,55 +59,59 @@ function within(price: number, reference: number, pct: number): boolean {
  * tick is accepted as it is: there is nothing to compare it with. Symbols without settings pass.
  */
 export class PriceGuard {
-  private readonly last = new Map<string, number>();
-  private readonly doubts = new Map<string, Doubt>();
+  /** Per symbol: the last accepted price and the jump held back, if any (one lookup a tick). */
+  private readonly symbols = new Map<string, { last: number; doubt: Doubt | undefined }>();
 
   constructor(private readonly settingsOf: (symbol: string) => PriceGuardSettings | undefined) {}
 
   /** Judges the next tick of its symbol (ticks of one symbol in order). */
   push(tick: SourcedTick): PriceGuardVerdict {
-    const settings = this.settingsOf(tick.symbol);
-    const last = this.last.get(tick.symbol);
-    if (settings === undefined || last === undefined) {
-      this.last.set(tick.symbol, tick.price);
-      return { accept: { tick, count: 1 }, rejected: [] };
+    const state = this.symbols.get(tick.symbol);
+    const settings = state === undefined ? undefined : this.settingsOf(tick.symbol);
+    if (state === undefined || settings === undefined) {
+      if (state === undefined) this.symbols.set(tick.symbol, { last: tick.price, doubt: undefined });
+      else state.last = tick.price;
+      return { accept: { tick, count: 1 }, rejected: NONE };
     }
-    const doubt = this.doubts.get(tick.symbol);
     const { maxJumpPct, confirmTicks } = settings;
+    const doubt = state.doubt;
     if (doubt === undefined) {
-      if (within(tick.price, last, maxJumpPct)) {
-        this.last.set(tick.symbol, tick.price);
-        return { accept: { tick, count: 1 }, rejected: [] };
+      if (within(tick.price, state.last, maxJumpPct)) {
+        state.last = tick.price;
+        return { accept: { tick, count: 1 }, rejected: NONE };
       }
-      this.doubts.set(tick.symbol, { from: last, held: [tick] });
-      return { rejected: [] };
+      state.doubt = { from: state.last, held: [tick] };
+      return { rejected: NONE };
     }
     const doubted = doubt.held[0]!;
     if (within(tick.price, doubted.price, maxJumpPct)) {
       doubt.held.push(tick);
-      if (doubt.held.length <= confirmTicks) return { rejected: [] };
+      if (doubt.held.length <= confirmTicks) return { rejected: NONE };
       // Confirmed: the move is real.
-      this.doubts.delete(tick.symbol);
-      this.last.set(tick.symbol, tick.price);
+      state.doubt = undefined;
+      state.last = tick.price;
       const range = new RangeBuilder();
       for (const t of doubt.held) range.add(t);
-      return { accept: { tick, range: range.range()!, count: doubt.held.length }, rejected: [] };
+      return { accept: { tick, range: range.range()!, count: doubt.held.length }, rejected: NONE };
     }
     // Not at the new level: the doubted ticks were bad prints. This tick is judged afresh.
-    this.doubts.delete(tick.symbol);
+    state.doubt = undefined;
     const verdict = this.push(tick);
     return { ...verdict, rejected: [...outliersOf(doubt), ...verdict.rejected] };
   }
 
   /** Ticks still held back (at the end of the input they are moves never confirmed). */
   drain(): Outlier[] {
-    const held = [...this.doubts.values()].flatMap(outliersOf);
-    this.doubts.clear();
+    const held: Outlier[] = [];
+    for (const state of this.symbols.values()) {
+      if (state.doubt !== undefined) held.push(...outliersOf(state.doubt));
+      state.doubt = undefined;
+    }
     return held;
   }
 
   /** The last accepted price of a symbol. */
   lastPrice(symbol: string): number | undefined {
-    return this.last.get(symbol);
+    return this.symbols.get(symbol)?.last;
   }
 }
