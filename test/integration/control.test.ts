@@ -14,6 +14,7 @@ import {
 import { type ControlServer, startControlServer } from '../../src/app/control/server.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { WardenError } from '../../src/domain/errors.ts';
+import { SAMPLE_POSITION } from '../support/status-fixtures.ts';
 import { type CliResult, STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
@@ -43,20 +44,7 @@ const REPORT: StatusReport = {
       dailyPnl: '-1050.00',
       tradingDay: '2026-01-05',
       openPositions: 1,
-      positions: [
-        {
-          positionId: 'P1',
-          symbol: 'ES',
-          side: 'long',
-          quantity: '2',
-          entryPrice: '5000',
-          price: '4999.5',
-          unrealizedPnl: '-50',
-          stopPrice: '4990',
-          targetPrice: '5030',
-          openedAt: '2026-01-05T14:31:00.000Z',
-        },
-      ],
+      positions: [SAMPLE_POSITION],
       limits: [{ rule: 'DailyLoss', limit: '1000.00', value: '1050.00', headroom: '-50.00', unit: 'money' }],
       challenge: {
         phase: 'phase-1',

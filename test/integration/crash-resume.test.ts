@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import prand from 'pure-rand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
+import { CRASH_CONFIG, crashInputs } from '../support/crash-inputs.ts';
 import { runAndKill } from '../support/replay-kill.ts';
 import { warden } from '../support/warden-cli.ts';
 
@@ -13,50 +14,16 @@ import { warden } from '../support/warden-cli.ts';
 // log it ends with must equal an uninterrupted run's, event for event.
 const TICKS = 100_000;
 const KILLS = 10;
-const CONFIG = 'test/fixtures/crash/crash.yaml';
 
 let dir: string;
 let ticks: string;
 let edges: string;
 
-/** Edges every 2 hours, alternating accounts, symbols and sides, stops 1.5% and targets 3% away. */
-function writeEdges(ticksCsv: string, out: string): number {
-  const lines = readFileSync(ticksCsv, 'utf8').trim().split('\n').slice(1);
-  const edgeLines: string[] = [];
-  let next = Date.parse('2026-03-02T02:00:00Z');
-  let n = 0;
-  for (const line of lines) {
-    const [ts, symbol, price] = line.split(',');
-    const t = Date.parse(ts!);
-    if (t < next) continue;
-    next += 2 * 3_600_000;
-    const p = Number(price);
-    const long = n % 3 !== 2;
-    const account = n % 2 === 0 ? 'swing' : 'scalp';
-    const round = (x: number) => Math.round(x * 100) / 100;
-    edgeLines.push(
-      JSON.stringify({
-        ts: new Date(t + 1).toISOString(),
-        account,
-        market: symbol,
-        side: long ? 'long' : 'short',
-        probability: 0.6,
-        source: 'crash-test',
-        stopPrice: round(long ? p * 0.985 : p * 1.015),
-        targetPrice: round(long ? p * 1.03 : p * 0.97),
-      }),
-    );
-    n++;
-  }
-  writeFileSync(out, `${edgeLines.join('\n')}\n`);
-  return edgeLines.length;
-}
-
 function replayArgs(store: string, resume: boolean): string[] {
   return [
     'replay',
     '-c',
-    CONFIG,
+    CRASH_CONFIG,
     '-t',
     ticks,
     '-e',
@@ -94,23 +61,10 @@ async function venueOrders(path: string): Promise<unknown[]> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-crash-'));
-  ticks = join(dir, 'ticks.csv');
-  edges = join(dir, 'edges.jsonl');
-  const generated = await warden(
-    'generate-ticks',
-    '-c',
-    CONFIG,
-    '-n',
-    String(TICKS),
-    '-s',
-    '2026-03-02T00:00:00Z',
-    '--volatility',
-    '4',
-    '-o',
-    ticks,
-  );
-  expect(generated.code, generated.stderr).toBe(0);
-  expect(writeEdges(ticks, edges)).toBeGreaterThan(20);
+  const inputs = await crashInputs(dir, TICKS, 'crash-test');
+  ticks = inputs.ticks;
+  edges = inputs.edges;
+  expect(inputs.edgeCount).toBeGreaterThan(20);
 }, 180_000);
 
 afterAll(() => {

@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { CRASH_CONFIG, crashInputs } from '../support/crash-inputs.ts';
 import { runAndKill } from '../support/replay-kill.ts';
 import { warden } from '../support/warden-cli.ts';
 
@@ -14,7 +15,6 @@ import { warden } from '../support/warden-cli.ts';
  */
 
 const TICKS = 40_000;
-const CONFIG = 'test/fixtures/crash/crash.yaml';
 
 let dir: string;
 let ticks: string;
@@ -22,41 +22,11 @@ let edges: string;
 /** The uninterrupted run's output. */
 let whole: string;
 
-/** Edges every 2 hours, alternating accounts, symbols and sides (as the crash test writes them). */
-function writeEdges(ticksCsv: string, out: string): void {
-  const lines = readFileSync(ticksCsv, 'utf8').trim().split('\n').slice(1);
-  const edgeLines: string[] = [];
-  let next = Date.parse('2026-03-02T02:00:00Z');
-  for (const line of lines) {
-    const [ts, symbol, price] = line.split(',');
-    const t = Date.parse(ts!);
-    if (t < next) continue;
-    next += 2 * 3_600_000;
-    const n = edgeLines.length;
-    const p = Number(price);
-    const long = n % 3 !== 2;
-    const round = (x: number) => Math.round(x * 100) / 100;
-    edgeLines.push(
-      JSON.stringify({
-        ts: new Date(t + 1).toISOString(),
-        account: n % 2 === 0 ? 'swing' : 'scalp',
-        market: symbol,
-        side: long ? 'long' : 'short',
-        probability: 0.6,
-        source: 'resume-output-test',
-        stopPrice: round(long ? p * 0.985 : p * 1.015),
-        targetPrice: round(long ? p * 1.03 : p * 0.97),
-      }),
-    );
-  }
-  writeFileSync(out, `${edgeLines.join('\n')}\n`);
-}
-
 function replayArgs(store: string, out: string | undefined, resume: boolean): string[] {
   return [
     'replay',
     '-c',
-    CONFIG,
+    CRASH_CONFIG,
     '-t',
     ticks,
     '-e',
@@ -76,23 +46,7 @@ const KILLS = [6_000, 17_000, 29_000];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-resume-output-'));
-  ticks = join(dir, 'ticks.csv');
-  edges = join(dir, 'edges.jsonl');
-  const generated = await warden(
-    'generate-ticks',
-    '-c',
-    CONFIG,
-    '-n',
-    String(TICKS),
-    '-s',
-    '2026-03-02T00:00:00Z',
-    '--volatility',
-    '4',
-    '-o',
-    ticks,
-  );
-  if (generated.code !== 0) throw new Error(generated.stderr);
-  writeEdges(ticks, edges);
+  ({ ticks, edges } = await crashInputs(dir, TICKS, 'resume-output-test'));
   const out = join(dir, 'whole.jsonl');
   const run = await warden(...replayArgs(join(dir, 'whole.db'), out, false));
   if (run.code !== 0) throw new Error(run.stderr);

@@ -8,6 +8,7 @@ import {
   socketPathProblem,
   statusReportSchema,
 } from '../../src/app/control/protocol.ts';
+import { SAMPLE_POSITION } from '../support/status-fixtures.ts';
 
 const report: StatusReport = {
   generatedAt: '2026-01-05T15:12:30.000Z',
@@ -30,20 +31,7 @@ const report: StatusReport = {
       dailyPnl: '-1050.00',
       tradingDay: '2026-01-05',
       openPositions: 1,
-      positions: [
-        {
-          positionId: 'P1',
-          symbol: 'ES',
-          side: 'long',
-          quantity: '2',
-          entryPrice: '5000',
-          price: '4999.5',
-          unrealizedPnl: '-50',
-          stopPrice: '4990',
-          targetPrice: '5030',
-          openedAt: '2026-01-05T14:31:00.000Z',
-        },
-      ],
+      positions: [SAMPLE_POSITION],
       limits: [{ rule: 'DailyLoss', limit: '1000.00', value: '1050.00', headroom: '-50.00', unit: 'money' }],
       challenge: {
         phase: 'phase-1',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_SECTIONS, type AccountSection, formatStatus } from '../../src/app/control/format-status.ts';
 import type { AccountStanding, StatusReport } from '../../src/app/control/protocol.ts';
+import { SAMPLE_POSITION } from '../support/status-fixtures.ts';
 
 const halted: AccountStanding = {
   accountId: 'A1',
@@ -21,20 +22,7 @@ const halted: AccountStanding = {
   dailyPnl: '-1050.00',
   tradingDay: '2026-01-05',
   openPositions: 1,
-  positions: [
-    {
-      positionId: 'P1',
-      symbol: 'ES',
-      side: 'long',
-      quantity: '2',
-      entryPrice: '5000',
-      price: '4999.5',
-      unrealizedPnl: '-50',
-      stopPrice: '4990',
-      targetPrice: '5030',
-      openedAt: '2026-01-05T14:31:00.000Z',
-    },
-  ],
+  positions: [SAMPLE_POSITION],
   limits: [
     { rule: 'DailyLoss', limit: '1000.00', value: '1050.00', headroom: '-50.00', unit: 'money' },
     { rule: 'MaxContracts', limit: '5', value: '2', headroom: '3', unit: 'contracts' },
