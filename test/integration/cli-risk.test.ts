@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, STACK_FRAME, warden } from '../support/warden-cli.ts';
+import { startDaemon } from '../support/daemon-process.ts';
+import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * `warden replay --edges … --status` through the real CLI (`node bin/warden.js`), as in
@@ -135,26 +135,10 @@ describe.concurrent('warden replay --edges --status', () => {
 describe('warden status and warden state against a running daemon', () => {
   it('reports the standing, sets a state by hand and refuses an unknown account', async () => {
     const socket = join(dir, 'w.sock');
-    const daemon = spawn(
-      process.execPath,
-      ['bin/warden.js', 'run', '--duration', '60', '--socket', socket, '--store', 'memory'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, WARDEN_DEBUG: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => daemon.on('close', (code) => resolve(code)));
+    const daemon = startDaemon('--duration', '60', '--socket', socket, '--store', 'memory');
     try {
       // The daemon says when its control socket listens: wait for that line, not for time.
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        daemon.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-          if (text.includes('control socket:')) resolve();
-        });
-        daemon.on('close', () => reject(new Error(`daemon ended before listening:\n${text}`)));
-      });
+      await daemon.waitFor((l) => l.msg.startsWith('control socket: '), 'the control socket line');
       const status = await warden('status', '--socket', socket, '--json');
       expect(status.code).toBe(0);
       const report = JSON.parse(status.stdout) as { accounts: { accountId: string; state: string }[] };
@@ -178,7 +162,7 @@ describe('warden status and warden state against a running daemon', () => {
       expect(unknown.stderr).toContain('unknown account nobody');
     } finally {
       daemon.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect((await daemon.exited).code).toBe(0);
     }
   });
 });

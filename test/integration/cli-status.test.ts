@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/app/control/protocol.ts';
-import { ROOT, STACK_FRAME, warden } from '../support/warden-cli.ts';
+import { startDaemon } from '../support/daemon-process.ts';
+import { STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * What `warden status` and `warden replay --status` show a user: each open position with its
@@ -81,21 +81,10 @@ positions:
 describe('warden status against a running daemon', () => {
   it('lists the open positions, and keeps the time of a halt asked for twice', async () => {
     const socket = join(dir, 'w.sock');
-    const daemon = spawn(
-      process.execPath,
-      ['bin/warden.js', 'run', '--duration', '170', '--socket', socket, '--store', 'memory'],
-      { cwd: ROOT, env: { ...process.env, WARDEN_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((resolve) => daemon.on('close', (code) => resolve(code)));
+    const daemon = startDaemon('--duration', '170', '--socket', socket, '--store', 'memory');
     try {
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        daemon.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-          if (text.includes('control socket:')) resolve();
-        });
-        daemon.on('close', () => reject(new Error(`daemon ended before listening:\n${text}`)));
-      });
+      // The daemon says when its control socket listens: wait for that line, not for time.
+      await daemon.waitFor((l) => l.msg.startsWith('control socket: '), 'the control socket line');
       // The demo opens a position within seconds: ask until one is there (a hang guard, not a wait).
       let report: StatusReport | undefined;
       for (let i = 0; i < 100 && !report?.accounts[0]?.positions.length; i++) {
@@ -139,7 +128,7 @@ describe('warden status against a running daemon', () => {
     } finally {
       daemon.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect((await daemon.exited).code).toBe(0);
   });
 
   it('shows no stack for a daemon that is not there', async () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { StatusReport } from '../../src/app/control/protocol.ts';
 import { tradeReport, tradeReportSchema } from '../../src/app/trade-report.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
-import { expectFlagRefused, ROOT, STACK_FRAME, warden } from '../support/warden-cli.ts';
+import { startDaemon } from '../support/daemon-process.ts';
+import { expectFlagRefused, STACK_FRAME, warden } from '../support/warden-cli.ts';
 
 /*
  * Issue 12, item 10: what a user reads after a backtest. `warden replay` prints the closed trades
@@ -149,33 +149,19 @@ describe('warden status', () => {
     const replayed = tradeReportSchema.parse(JSON.parse(await readFile(reportFile, 'utf8')));
 
     const socket = join(dir, 'w.sock');
-    const daemon = spawn(
-      process.execPath,
-      [
-        'bin/warden.js',
-        'run',
-        '-c',
-        'examples/basic.yaml',
-        '--duration',
-        '60',
-        '--socket',
-        socket,
-        '--store',
-        store,
-      ],
-      { cwd: ROOT, env: { ...process.env, WARDEN_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    const daemon = startDaemon(
+      '-c',
+      'examples/basic.yaml',
+      '--duration',
+      '60',
+      '--socket',
+      socket,
+      '--store',
+      store,
     );
-    const exited = new Promise<number | null>((resolve) => daemon.on('close', (code) => resolve(code)));
     try {
       // The daemon says when its control socket listens: wait for that line, not for time.
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        daemon.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString('utf8');
-          if (text.includes('control socket:')) resolve();
-        });
-        daemon.on('close', () => reject(new Error(`daemon ended before listening:\n${text}`)));
-      });
+      await daemon.waitFor((l) => l.msg.startsWith('control socket: '), 'the control socket line');
       const json = await warden('status', '--socket', socket, '--json');
       expect(json.code, json.stderr).toBe(0);
       const status = JSON.parse(json.stdout) as StatusReport;
@@ -198,7 +184,7 @@ describe('warden status', () => {
       expect(text.stdout).toMatch(/^ {16}pos-2 +BTC-USD +short +0\.5 +64000 +62444\.66 +TAKE_PROFIT /m);
     } finally {
       daemon.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect((await daemon.exited).code).toBe(0);
     }
   });
 });
