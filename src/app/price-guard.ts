@@ -1,5 +1,5 @@
 import { type Outlier, PriceGuard, type PriceGuardSettings } from '../domain/price-guard.ts';
-import type { InputProblem } from '../ports/market-data.ts';
+import type { InputProblem } from '../domain/tick.ts';
 import type { WardenConfig } from './config/schema.ts';
 
 /** The price sanity guard the config asks for: each instrument's own, else `engine.priceGuard`. */

@@ -1,4 +1,4 @@
-import type { Tick } from '../ports/market-data.ts';
+import type { Tick } from '../domain/tick.ts';
 import { WardenError } from './errors.ts';
 import type { CandleClosedV1, PayloadOf } from './events/catalog.ts';
 

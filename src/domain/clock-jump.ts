@@ -1,4 +1,4 @@
-import type { InputProblem, SourcedTick } from '../ports/market-data.ts';
+import type { InputProblem, SourcedTick } from '../domain/tick.ts';
 
 /*
  * A replay's clock follows its ticks, so one mistyped timestamp (2027 for 2026) would move it a

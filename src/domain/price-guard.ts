@@ -1,4 +1,4 @@
-import type { SourcedTick } from '../ports/market-data.ts';
+import type { SourcedTick } from '../domain/tick.ts';
 import { RangeBuilder, type TickRange } from './tick-range.ts';
 
 /** How far one tick may move from the last accepted price of its symbol before it is doubted. */

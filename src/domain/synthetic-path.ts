@@ -1,5 +1,5 @@
 import { type RandomGenerator, unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import type { Tick } from '../ports/market-data.ts';
+import type { Tick } from '../domain/tick.ts';
 import { WardenError } from './errors.ts';
 
 /*

@@ -1,4 +1,4 @@
-import type { InputProblem, SourcedTick, Tick } from '../ports/market-data.ts';
+import type { InputProblem, SourcedTick, Tick } from '../domain/tick.ts';
 
 /** Checks each tick of one feed against the configuration and the ticks accepted before it. */
 export interface TickGuard {

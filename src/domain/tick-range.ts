@@ -1,4 +1,4 @@
-import type { Tick } from '../ports/market-data.ts';
+import type { Tick } from '../domain/tick.ts';
 
 /** The lowest and highest of one price over an interval of ticks. */
 export interface PriceRange {

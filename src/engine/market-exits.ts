@@ -1,8 +1,8 @@
 import type { Instrument } from '../domain/instrument.ts';
 import type { MonitorProfile } from '../domain/monitoring/profile.ts';
 import type { Position } from '../domain/position.ts';
+import type { Tick } from '../domain/tick.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Tick } from '../ports/market-data.ts';
 import type { ExitCondition } from './execution/exit-table.ts';
 
 /**

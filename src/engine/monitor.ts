@@ -16,10 +16,10 @@ import type {
   TriggerThresholds,
 } from '../domain/monitoring/types.ts';
 import { type Position, pnlPercent } from '../domain/position.ts';
+import type { Tick } from '../domain/tick.ts';
 import type { TickRange } from '../domain/tick-range.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DecisionContext, DecisionPolicy, PolicyResult } from '../ports/decision-policy.ts';
-import type { Tick } from '../ports/market-data.ts';
 import type { DecisionRow } from '../ports/store.ts';
 import { type AccountView, DecisionInputs } from './agent/decision-input.ts';
 import { CandleWatch, candleOf as candleFromEvent, candleOf } from './candle-watch.ts';

@@ -1,5 +1,5 @@
+import type { Tick } from '../domain/tick.ts';
 import { RangeBuilder, type TickRange } from '../domain/tick-range.ts';
-import type { Tick } from '../ports/market-data.ts';
 
 /** The latest tick of a symbol plus the range it travelled since the last one processed. */
 export interface ConflatedTick extends Tick {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processTick } from '../../src/app/compose.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import { TickConflator } from '../../src/engine/tick-conflator.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 import { monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 /*

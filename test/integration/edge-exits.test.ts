@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { processTick } from '../../src/app/compose.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import type { Edge } from '../../src/engine/entry/entry-flow.ts';
 import { recoverPositions } from '../../src/engine/recovery/recovered-positions.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 import { compositionDriver, monitoredHarness, T0 } from '../support/monitor-harness.ts';
 
 /*

@@ -4,11 +4,11 @@ import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { createPaperVenue } from '../../src/adapters/venues/paper/paper-venue.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
 import type { Position } from '../../src/domain/position.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { EventFactory } from '../../src/engine/event-factory.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
 import { ExecutionService } from '../../src/engine/execution/execution-service.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 import { BTC, ES, T0 } from '../support/engine-harness.ts';
 import { FlakyVenue } from '../support/flaky-venue.ts';
 

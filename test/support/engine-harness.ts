@@ -3,9 +3,9 @@ import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { createPaperVenue, type PaperVenue } from '../../src/adapters/venues/paper/paper-venue.ts';
 import type { CandleInterval } from '../../src/domain/candles.ts';
 import { defineInstrument, type Instrument } from '../../src/domain/instrument.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 
 export const T0 = Date.parse('2026-01-05T14:00:00.000Z');
 

@@ -2,8 +2,8 @@ import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { type Composition, compose, processTick, startWithInitialPositions } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 
 export const T0 = Date.parse('2026-01-05T14:00:00.000Z');
 

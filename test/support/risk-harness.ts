@@ -13,12 +13,12 @@ import { riskSpecsOf } from '../../src/app/config/risk.ts';
 import { VenueError } from '../../src/domain/errors.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
 import type { Order, OrderRequest } from '../../src/domain/order.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { EventFactory } from '../../src/engine/event-factory.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
 import { ExecutionService } from '../../src/engine/execution/execution-service.ts';
 import { RiskEngine } from '../../src/engine/risk/risk-engine.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
 import { FlakyVenue } from './flaky-venue.ts';
 import { compositionDriver, T0 } from './monitor-harness.ts';
 

@@ -4,7 +4,7 @@ import {
   createClockJumpFilter,
   type JumpOutcome,
 } from '../../src/domain/clock-jump.ts';
-import type { SourcedTick } from '../../src/ports/market-data.ts';
+import type { SourcedTick } from '../../src/domain/tick.ts';
 
 const T0 = Date.parse('2026-01-05T14:00:00.000Z');
 const DAY = 86_400_000;

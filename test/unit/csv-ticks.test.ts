@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCsvTickSource, parseTickRecord } from '../../src/adapters/market-data/csv-ticks.ts';
 import { isWardenError } from '../../src/domain/errors.ts';
-import type { InputProblem, SourcedTick } from '../../src/ports/market-data.ts';
+import type { InputProblem, SourcedTick } from '../../src/domain/tick.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/ticks/${name}`, import.meta.url));
 

@@ -3,7 +3,7 @@ import { createPaperVenue, type PaperVenueConfig } from '../../src/adapters/venu
 import { isWardenError } from '../../src/domain/errors.ts';
 import { defineInstrument } from '../../src/domain/instrument.ts';
 import type { Fill, OrderRequest } from '../../src/domain/order.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 import type { ExecutionReport } from '../../src/ports/venue.ts';
 import { rejection } from '../support/venue-errors.ts';
 import { FakeClock, FakeIds } from '../support/venue-fakes.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PriceGuard } from '../../src/domain/price-guard.ts';
-import type { SourcedTick } from '../../src/ports/market-data.ts';
+import type { SourcedTick } from '../../src/domain/tick.ts';
 
 const SETTINGS = { maxJumpPct: 10, confirmTicks: 2 };
 

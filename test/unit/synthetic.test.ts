@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSyntheticFeed, type SyntheticFeedOptions } from '../../src/adapters/market-data/synthetic.ts';
 import { isWardenError } from '../../src/domain/errors.ts';
 import { initialPathState, type Regime, resolvePath, stepPath } from '../../src/domain/synthetic-path.ts';
-import type { Tick } from '../../src/ports/market-data.ts';
+import type { Tick } from '../../src/domain/tick.ts';
 
 const START = Date.UTC(2024, 2, 1);
 

@@ -65,20 +65,20 @@ const order = {
 };
 
 /** One entry of the catalog: a type, its payload schema, and its urgency where one applies. */
-export interface EventDefinition<S extends z.ZodType = z.ZodType> {
-  readonly type: string;
+export interface EventDefinition<S extends z.ZodType = z.ZodType, T extends string = string> {
+  readonly type: T;
   readonly schema: S;
   /** Fixed urgency, or undefined when it depends on the payload (milestones, breaches) or does not apply. */
   readonly urgency?: Urgency;
   readonly description: string;
 }
 
-function def<S extends z.ZodType>(
-  type: string,
+function def<const T extends string, S extends z.ZodType>(
+  type: T,
   description: string,
   schema: S,
   urgency?: Urgency,
-): EventDefinition<S> {
+): EventDefinition<S, T> {
   return urgency === undefined ? { type, schema, description } : { type, schema, urgency, description };
 }
 
@@ -526,7 +526,7 @@ export const CandleClosedV1 = def(
 );
 
 /** Every event type Warden emits, newest versions included. */
-export const CATALOG: readonly EventDefinition[] = [
+export const CATALOG = [
   PositionOpenedV1,
   PositionIncreasedV1,
   PositionModifiedV1,
@@ -562,7 +562,46 @@ export const CATALOG: readonly EventDefinition[] = [
   ChallengeMetricsUpdatedV1,
   EdgeEvaluatedV1,
   EdgeUpdatedV1,
-];
+] as const satisfies readonly EventDefinition[];
 
 /** Payload type of a catalog entry. */
-export type PayloadOf<D> = D extends EventDefinition<infer S> ? z.infer<S> : never;
+export type PayloadOf<D> = D extends EventDefinition<infer S, string> ? z.infer<S> : never;
+
+type CatalogEntry = (typeof CATALOG)[number];
+
+/** Every event type of the catalog. */
+export type EventType = CatalogEntry['type'];
+
+/** The payload of the catalog's event type `T`. */
+export type PayloadOfType<T extends EventType> = PayloadOf<Extract<CatalogEntry, { readonly type: T }>>;
+
+/** An envelope of the catalog's event type `T`, with its typed payload. */
+export interface EventOf<T extends EventType> {
+  readonly id: string;
+  readonly type: T;
+  readonly key: string;
+  readonly ts: string;
+  readonly urgency?: Urgency;
+  readonly causationId?: string;
+  readonly correlationId?: string;
+  readonly data: Readonly<PayloadOfType<T>>;
+}
+
+/**
+ * Any event of the catalog, discriminated by `type`: `switch (event.type)` narrows `data` to that
+ * type's payload.
+ */
+export type WardenEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/**
+ * An envelope as the catalog event it is. Every envelope the engine handles was built by the
+ * event factory from a catalog definition, or read back from a store whose registry validated it,
+ * so the payload matches its type's schema; an envelope of a type outside the catalog has no
+ * case in a `switch` over `WardenEvent` and falls through to its default.
+ */
+export function asWardenEvent(envelope: {
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}): WardenEvent {
+  return envelope as unknown as WardenEvent;
+}

@@ -2,8 +2,8 @@ import { VenueError } from '../../domain/errors.ts';
 import { floorToLot, type Instrument } from '../../domain/instrument.ts';
 import { subQty } from '../../domain/money.ts';
 import type { Order, OrderRequest, OrderSide } from '../../domain/order.ts';
+import type { Tick } from '../../domain/tick.ts';
 import type { CancelTimer } from '../../ports/clock.ts';
-import type { Tick } from '../../ports/market-data.ts';
 import type { OrderMeta } from '../engine.ts';
 import type { Cause } from '../event-factory.ts';
 import {

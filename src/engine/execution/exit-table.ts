@@ -2,7 +2,7 @@ import type { CloseReason } from '../../domain/events/catalog.ts';
 import { type Instrument, roundToTick } from '../../domain/instrument.ts';
 import { dec } from '../../domain/money.ts';
 import type { OrderSide } from '../../domain/order.ts';
-import type { Tick } from '../../ports/market-data.ts';
+import type { Tick } from '../../domain/tick.ts';
 
 /**
  * Every exit condition, in table order (the tie-break when two of the same priority fire). An

@@ -26,8 +26,8 @@ import {
   isSymbolBlocked,
   type RuleCode,
 } from '../../domain/risk/rules.ts';
+import type { Tick } from '../../domain/tick.ts';
 import type { CancelTimer, Clock } from '../../ports/clock.ts';
-import type { Tick } from '../../ports/market-data.ts';
 import type { Engine, VenueOutcome } from '../engine.ts';
 import { type Cause, causedBy, type EventFactory } from '../event-factory.ts';
 import type { ExitCondition } from '../execution/exit-table.ts';

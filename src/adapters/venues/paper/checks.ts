@@ -2,7 +2,7 @@ import { type Account, accountBalance } from '../../../domain/account.ts';
 import { type Instrument, isLotMultiple } from '../../../domain/instrument.ts';
 import { type Decimal, moneyString, subQty } from '../../../domain/money.ts';
 import { type Order, type OrderRequest, orderShapeProblem } from '../../../domain/order.ts';
-import type { Tick } from '../../../ports/market-data.ts';
+import type { Tick } from '../../../domain/tick.ts';
 import { paperError } from './errors.ts';
 import { closableQuantity, exposureIncrease, marginOf, marketFillPrice, stopTriggered } from './matching.ts';
 

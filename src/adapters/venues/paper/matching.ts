@@ -2,7 +2,7 @@ import { type Instrument, roundToTick } from '../../../domain/instrument.ts';
 import { type Decimal, dec } from '../../../domain/money.ts';
 import type { OrderSide } from '../../../domain/order.ts';
 import type { Position } from '../../../domain/position.ts';
-import type { Tick } from '../../../ports/market-data.ts';
+import type { Tick } from '../../../domain/tick.ts';
 
 /**
  * Pure price rules of the paper venue. The paper venue takes liquidity from the tick stream: it

@@ -3,9 +3,9 @@ import { WardenError } from '../../../domain/errors.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
 import { dec, moneyString, ZERO } from '../../../domain/money.ts';
 import type { Fill, Order, OrderRequest } from '../../../domain/order.ts';
+import type { Tick } from '../../../domain/tick.ts';
 import type { Clock } from '../../../ports/clock.ts';
 import type { IdGenerator } from '../../../ports/ids.ts';
-import type { Tick } from '../../../ports/market-data.ts';
 import type {
   ExecutionReport,
   OrderChanges,
