@@ -13,6 +13,7 @@ import type { Order } from '../domain/order.ts';
 import type { Tick } from '../domain/tick.ts';
 import type { TickRange } from '../domain/tick-range.ts';
 import { candleOf } from '../engine/candle-watch.ts';
+import { Dispatcher } from '../engine/dispatcher.ts';
 import { Engine, type InitialPosition } from '../engine/engine.ts';
 import { EntryFlow } from '../engine/entry/entry-flow.ts';
 import { EventFactory } from '../engine/event-factory.ts';
@@ -189,21 +190,11 @@ export function compose(
     ...(deps.venue?.onAccepted !== undefined ? { onAccepted: deps.venue.onAccepted } : {}),
     ...(deps.venue?.restore !== undefined ? { restore: deps.venue.restore } : {}),
   });
-  // Every event goes to the output first, then to the monitor, which follows the positions, then
-  // to the risk engine, which enforces the account rules on them.
+  // Every event goes to the output first, then to the followers the end of this function adds.
+  const dispatcher = new Dispatcher(deps.sink);
+  const emit = (envelope: Envelope) => dispatcher.emit(envelope);
   let monitor: Monitor | undefined;
   let risk: RiskEngine | undefined;
-  let entry: EntryFlow | undefined;
-  const observe = (envelope: Envelope) => {
-    monitor?.observe(envelope);
-    risk?.observe(envelope);
-    entry?.observe(envelope);
-    if (envelope.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(envelope.data));
-  };
-  const emit = (envelope: Envelope) => {
-    deps.sink.emit(envelope);
-    observe(envelope);
-  };
   const engine = new Engine({
     clock,
     ids,
@@ -306,7 +297,27 @@ export function compose(
       : undefined;
   const venuePort: Venue = venue;
   venuePort.onConnection?.((connected, message) => risk?.onConnection(connected, message));
-  entry = new EntryFlow({ clock, engine, events, emit, limits: (accountId) => specs.get(accountId)?.entry });
+  const entry = new EntryFlow({
+    clock,
+    engine,
+    events,
+    emit,
+    limits: (accountId) => specs.get(accountId)?.entry,
+  });
+  // The followers, in the order each event reaches them: the monitor follows the positions, the
+  // risk engine enforces the account rules on them, the entry flow follows the edges, and the
+  // correlation monitor keeps the returns of closed candles.
+  const [m, r] = [monitor, risk];
+  dispatcher.follow({ name: 'monitor', handle: (e) => m.observe(e) });
+  dispatcher.follow({ name: 'risk', handle: (e) => r.observe(e) });
+  dispatcher.follow({ name: 'entry', handle: (e) => entry.observe(e) });
+  dispatcher.follow({
+    name: 'correlations',
+    handle: (e) => {
+      if (e.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(e.data));
+    },
+  });
+  const observe = (envelope: Envelope) => dispatcher.observe(envelope);
   return {
     engine,
     venue,
