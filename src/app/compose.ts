@@ -157,6 +157,44 @@ export function rulesSettingsOf(config: WardenConfig): RulesSettings {
   };
 }
 
+/** The paper venue the config describes, with the runtime's hooks (order log, restored state). */
+export function paperVenueOf(
+  config: WardenConfig,
+  deps: { clock: Clock; ids: IdGenerator; hooks?: VenueHooks },
+): PaperVenue {
+  return createPaperVenue({
+    clock: deps.clock,
+    ids: deps.ids,
+    instruments: instrumentsOf(config),
+    accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
+    slippageBps: config.venue.slippageBps,
+    feeBps: config.venue.feeBps,
+    leverage: config.venue.leverage,
+    ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
+    outages: config.venue.outages.map((o) => ({ from: o.at, to: o.at + o.seconds * 1000 })),
+    ...(deps.hooks?.onAccepted !== undefined ? { onAccepted: deps.hooks.onAccepted } : {}),
+    ...(deps.hooks?.restore !== undefined ? { restore: deps.hooks.restore } : {}),
+  });
+}
+
+/**
+ * A venue as one partition sees it: the same venue, but only the execution reports of the
+ * partition's own accounts (another partition books the rest).
+ */
+function venueViewOf(venue: Venue, accounts: ReadonlySet<string>): Venue {
+  const onExecution: Venue['onExecution'] = (listener) =>
+    venue.onExecution((report) => {
+      if (accounts.has(report.order.accountId)) listener(report);
+    });
+  return new Proxy(venue, {
+    get(target, property) {
+      if (property === 'onExecution') return onExecution;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export function compose(
   config: WardenConfig,
   deps: {
@@ -171,25 +209,30 @@ export function compose(
     wallClock?: () => number;
     /** Gets the decisions-table row of every decision. */
     decisions?: (row: DecisionRow) => void;
+    /**
+     * The accounts this composition holds (one partition's); every configured account by default.
+     * Execution reports of other accounts are not its own.
+     */
+    accounts?: readonly string[];
+    /**
+     * What a partition of a runtime shares with the others: the venue, which the runtime feeds
+     * ticks, and the market stage (candles, feed watchdog), which the runtime runs once for all.
+     */
+    shared?: { readonly venue: PaperVenue };
   },
 ): Composition {
   const { clock, ids } = deps;
   // Recent returns per symbol for the correlation pre-trade check.
   const correlations = new CorrelationMonitor({ interval: config.risk.correlationInterval });
   const instruments = instrumentsOf(config);
-  const venue = createPaperVenue({
-    clock,
-    ids,
-    instruments,
-    accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
-    slippageBps: config.venue.slippageBps,
-    feeBps: config.venue.feeBps,
-    leverage: config.venue.leverage,
-    ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
-    outages: config.venue.outages.map((o) => ({ from: o.at, to: o.at + o.seconds * 1000 })),
-    ...(deps.venue?.onAccepted !== undefined ? { onAccepted: deps.venue.onAccepted } : {}),
-    ...(deps.venue?.restore !== undefined ? { restore: deps.venue.restore } : {}),
-  });
+  // A partition of a runtime shares the runtime's venue, candles and feed watchdog; a composition
+  // built alone has its own.
+  const shared = deps.shared;
+  const venue =
+    shared?.venue ??
+    paperVenueOf(config, { clock, ids, ...(deps.venue !== undefined ? { hooks: deps.venue } : {}) });
+  const held = deps.accounts === undefined ? undefined : new Set(deps.accounts);
+  const accounts = config.accounts.filter((a) => held === undefined || held.has(a.id));
   // Every event goes to the output first, then to the followers the end of this function adds.
   const dispatcher = new Dispatcher(deps.sink);
   const emit = (envelope: Envelope) => dispatcher.emit(envelope);
@@ -198,11 +241,11 @@ export function compose(
   const engine = new Engine({
     clock,
     ids,
-    venue,
+    venue: held === undefined ? venue : venueViewOf(venue, held),
     instruments,
-    accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
+    accounts: accounts.map((a) => ({ id: a.id, balance: a.balance })),
     sink: { emit },
-    candleIntervals: deps.candleIntervals ?? candleIntervalsOf(config),
+    candleIntervals: shared !== undefined ? [] : (deps.candleIntervals ?? candleIntervalsOf(config)),
   });
   const events = new EventFactory(clock, ids);
   const execution = new ExecutionService({
@@ -268,7 +311,7 @@ export function compose(
       events.create(AlertTriggeredV1, symbol, { code, severity, symbol, message, details: { ...details } }),
     );
   const watchdog =
-    staleMs > 0
+    staleMs > 0 && shared === undefined
       ? new FeedWatchdog({
           clock,
           staleMs,

@@ -13,7 +13,6 @@ import type { TickRange } from '../domain/tick-range.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource, SourcedTick } from '../ports/market-data.ts';
 import type { DecisionRow, EventStore } from '../ports/store.ts';
-import { compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import type { StatusReport } from './control/protocol.ts';
 import type { TimedEdge } from './edges-file.ts';
@@ -29,7 +28,7 @@ import {
 import { StoreWriter } from './persistence/store-writer.ts';
 import { outlierProblem, priceGuardOf } from './price-guard.ts';
 import { TimeSteps } from './replay-checks.ts';
-import { statusReport } from './status.ts';
+import { Runtime, runtimeStatus } from './runtime/runtime.ts';
 import { TradeLedger, type TradeReport } from './trade-report.ts';
 
 export interface ReplayOptions {
@@ -147,7 +146,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   // By default a resume prints what follows the last commit (what the store adds).
   const printed =
     writer === undefined ? jsonl : (gate ?? { emit: (e: Envelope) => writer.live && jsonl.emit(e) });
-  const c = compose(config, {
+  const rt = new Runtime(config, {
     clock,
     ids,
     sink: writer === undefined ? fanOut(counter, trades, jsonl) : fanOut(counter, trades, writer, printed),
@@ -223,13 +222,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
    */
   /** After each processed tick: decisions and entries settle, the output and the store keep up. */
   const afterProcessed = async (
-    settling = c.monitor.settled(),
+    settling = rt.decisionsSettled(),
     entering: Promise<void> | undefined | null = null,
   ) => {
     // Decisions are async (a policy may call out); settle them before the next tick so that
     // every run applies them at the same point. (`null`: entries not asked yet.)
     if (settling !== undefined) await settling;
-    const entries = entering === null ? c.entry.settled() : entering;
+    const entries = entering === null ? rt.entriesSettled() : entering;
     if (entries !== undefined) await entries;
     if (jsonl.full) await jsonl.flush();
     if (writer !== undefined) await afterTick();
@@ -237,13 +236,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   /** What starts a timer settles at the timer's own time, before the next timer or the tick. */
   const settleTimers = async (tick: SourcedTick, range: TickRange | undefined) => {
     do {
-      const afterTimer = c.monitor.settled();
+      const afterTimer = rt.decisionsSettled();
       if (afterTimer !== undefined) await afterTimer;
-      const entries = c.entry.settled();
+      const entries = rt.entriesSettled();
       if (entries !== undefined) await entries;
     } while (clock.runNextTimer(tick.ts));
     clock.advanceTo(tick.ts);
-    processTick(c, tick, range);
+    rt.onTick(tick, range);
     await afterProcessed();
   };
   /**
@@ -271,16 +270,18 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (!started_) {
       started_ = true;
       clock.advanceTo(tick.ts);
-      startWithInitialPositions(c, config, tick.ts);
+      rt.start(tick.ts);
       for (const { at, edge } of options.edges ?? []) {
         clock.schedule(at, () => {
+          // An edge for an account the config lacks is refused by the first partition.
+          const c = rt.partitionOf(edge.accountId) ?? rt.partitions[0]!.c;
           pending.push(c.entry.submit(edge));
         });
       }
       for (const [i, o] of (config.orders ?? []).entries()) {
         clock.schedule(o.at, () => {
           pending.push(
-            c.engine.placeOrder(
+            rt.partitionOf(o.account)!.engine.placeOrder(
               {
                 accountId: o.account,
                 symbol: o.symbol,
@@ -304,10 +305,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     // Timers one at a time (candle closes, time decay, exit timeouts).
     if (clock.runNextTimer(tick.ts)) return settleTimers(tick, range);
     clock.advanceTo(tick.ts);
-    processTick(c, tick, range);
-    const settling = c.monitor.settled();
+    rt.onTick(tick, range);
+    const settling = rt.decisionsSettled();
     if (settling === undefined && writer === undefined && !jsonl.full) {
-      const entering = c.entry.settled();
+      const entering = rt.entriesSettled();
       return entering === undefined ? undefined : afterProcessed(undefined, entering);
     }
     return afterProcessed(settling);
@@ -333,8 +334,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     for (const o of jumps.flush()) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
     for (const held of prices.drain()) refuse(outlierProblem(held, true));
     await Promise.all(pending);
-    await c.entry.idle();
-    await c.execution.idle();
+    await rt.idle();
     if (writer !== undefined) {
       await writer.goLive();
       await commit(true);
@@ -342,11 +342,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     // The store holds the whole run either way; the output must have found its place in it.
     gate?.check(true);
   } finally {
-    c.entry.stop();
-    c.risk.stop();
-    c.execution.stop();
-    c.watchdog?.stop();
-    c.engine.stop();
+    rt.stop();
     await jsonl.flush();
   }
 
@@ -355,8 +351,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     [...counter.byType.entries()].sort(([a], [b]) => a.localeCompare(b)),
   );
   let realized = new Decimal(0);
-  for (const a of c.engine.allAccounts())
-    realized = realized.plus(accountBalance(a).minus(a.startingBalance));
+  for (const a of rt.accounts()) realized = realized.plus(accountBalance(a).minus(a.startingBalance));
   return {
     ticksRead,
     ticksAccepted,
@@ -366,10 +361,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     positionsOpened: counter.byType.get('Trading.Position.Opened.v1') ?? 0,
     positionsClosed: counter.byType.get('Trading.Position.Closed.v1') ?? 0,
     realizedPnl: moneyString(realized),
-    openPositions: c.engine.openPositions().length,
+    openPositions: rt.openPositions().length,
     wallMs,
     ticksPerSec: wallMs > 0 ? Math.round((ticksAccepted / wallMs) * 1000) : 0,
-    ...(options.status ? { status: statusReport(c, clock.now()) } : {}),
+    ...(options.status ? { status: runtimeStatus(rt, clock.now()) } : {}),
     ...(persist !== undefined && run !== undefined
       ? { store: { resumedAfter: resumedAfter, events: run.events, commits } }
       : {}),

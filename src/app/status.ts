@@ -16,11 +16,14 @@ export interface StatusSources {
  * holds, money at the last prices, each open position, headroom to each limit, and the
  * evaluation's progress.
  */
-export function statusReport(sources: StatusSources, now: number): StatusReport {
+export function statusReport(sources: StatusSources | readonly StatusSources[], now: number): StatusReport {
   const accounts: AccountStanding[] = [];
-  for (const a of sources.risk.allAccounts()) {
-    const standing = standingOf(sources, a.id);
-    if (standing !== undefined) accounts.push(standing);
+  // Several sources: the partitions of a runtime, each holding some of the accounts.
+  for (const s of Array.isArray(sources) ? sources : [sources as StatusSources]) {
+    for (const a of s.risk.allAccounts()) {
+      const standing = standingOf(s, a.id);
+      if (standing !== undefined) accounts.push(standing);
+    }
   }
   return finish(accounts, now);
 }

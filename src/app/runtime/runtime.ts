@@ -1,0 +1,254 @@
+import type { PaperVenue } from '../../adapters/venues/paper/paper-venue.ts';
+import type { Account } from '../../domain/account.ts';
+import type { CandleInterval } from '../../domain/candles.ts';
+import { allPartitions, type PartitionSet, partitionOf } from '../../domain/partitioning.ts';
+import type { Position } from '../../domain/position.ts';
+import type { Tick } from '../../domain/tick.ts';
+import type { TickRange } from '../../domain/tick-range.ts';
+import type { InitialPosition } from '../../engine/engine.ts';
+import type { EventSink } from '../../engine/event-sink.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { DecisionPolicy } from '../../ports/decision-policy.ts';
+import type { IdGenerator } from '../../ports/ids.ts';
+import type { DecisionRow } from '../../ports/store.ts';
+import {
+  type Composition,
+  candleIntervalsOf,
+  compose,
+  initialPositionsOf,
+  paperVenueOf,
+  type VenueHooks,
+} from '../compose.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { StatusReport } from '../control/protocol.ts';
+import { statusReport } from '../status.ts';
+import { MarketStage } from './market-stage.ts';
+
+/** One partition this process holds: its number, its accounts and the pipeline over them. */
+export interface Partition {
+  readonly index: number;
+  readonly accounts: readonly string[];
+  readonly c: Composition;
+}
+
+export interface RuntimeOptions {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** Where every event goes first (the output, the store, the transport). */
+  readonly sink: EventSink;
+  /**
+   * The partitions this process holds, `hash(accountId) mod count`; by default every one of
+   * `config.engine.partitions`. A held partition without accounts gets no pipeline.
+   */
+  readonly partitions?: PartitionSet;
+  readonly venue?: VenueHooks;
+  readonly candleIntervals?: readonly CandleInterval[];
+  /** The LLM policy for profiles with `policy: llm`; by default built from `agent.llm`. */
+  readonly llm?: DecisionPolicy;
+  /** Wall clock of the LLM policy's rate window and budget day (tests inject one). */
+  readonly wallClock?: () => number;
+  /** Gets the decisions-table row of every decision. */
+  readonly decisions?: (row: DecisionRow) => void;
+  /**
+   * The config the accounts' balances come from, when it differs from the one the pipelines are
+   * built for (a recovery starts the accounts from the balances the venue kept).
+   */
+  readonly balances?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The one runtime a tick travels through, in a replay and in the daemon alike: the venue's
+ * simulation (a paper venue matches resting orders first, so an exit placed on a tick fills at
+ * the next one's price), then every partition's account book marks it, then the market stage
+ * closes candles, then every partition's risk engine and monitor judge it, then the stale-feed
+ * watchdog hears of it. Only the clock, the tick source and the pacing differ between a replay
+ * and the daemon; they drive `onTick` and the clock.
+ *
+ * A partition is every account with `hash(accountId) mod P` equal to its number: its positions,
+ * trigger levels, risk state, working orders and exit counters are its own, and so is its event
+ * dispatcher. Market events (candles, feed alerts) are emitted once and handed to every partition.
+ */
+export class Runtime {
+  readonly partitions: readonly Partition[];
+  readonly venue: PaperVenue;
+  readonly market: MarketStage;
+  private readonly byAccount = new Map<string, Partition>();
+
+  constructor(
+    readonly config: WardenConfig,
+    options: RuntimeOptions,
+  ) {
+    const { clock, ids } = options;
+    const set = options.partitions ?? allPartitions(config.engine.partitions);
+    this.venue = paperVenueOf(config, {
+      clock,
+      ids,
+      ...(options.venue !== undefined ? { hooks: options.venue } : {}),
+    });
+    const effective: WardenConfig =
+      options.balances === undefined
+        ? config
+        : {
+            ...config,
+            accounts: config.accounts.map((a) => ({
+              ...a,
+              balance: options.balances?.get(a.id) ?? a.balance,
+            })),
+          };
+    const partitions: Partition[] = [];
+    for (const index of set.held) {
+      const accounts = config.accounts.filter((a) => partitionOf(a.id, set.count) === index).map((a) => a.id);
+      if (accounts.length === 0) continue;
+      const c = compose(effective, {
+        clock,
+        ids,
+        sink: options.sink,
+        accounts,
+        shared: { venue: this.venue },
+        ...(options.llm !== undefined ? { llm: options.llm } : {}),
+        ...(options.wallClock !== undefined ? { wallClock: options.wallClock } : {}),
+        ...(options.decisions !== undefined ? { decisions: options.decisions } : {}),
+      });
+      const partition = { index, accounts, c };
+      partitions.push(partition);
+      for (const a of accounts) this.byAccount.set(a, partition);
+    }
+    this.partitions = partitions;
+    this.market = new MarketStage({
+      clock,
+      ids,
+      candleIntervals: options.candleIntervals ?? candleIntervalsOf(config),
+      staleFeedSeconds: config.engine.staleFeedSeconds,
+      watched: () => this.watchedSymbols(),
+      emit: (envelope) => {
+        options.sink.emit(envelope);
+        for (const p of this.partitions) p.c.observe(envelope);
+      },
+    });
+  }
+
+  /** The pipeline of the partition that holds `accountId`, if this process holds it. */
+  partitionOf(accountId: string): Composition | undefined {
+    return this.byAccount.get(accountId)?.c;
+  }
+
+  /**
+   * Starts every partition on the initial positions the config declares (the paper venue books
+   * them too), arms the candle timer and starts the risk engines and the watchdog.
+   */
+  start(startTime: number): void {
+    const initial = initialPositionsOf(this.config, startTime).filter((p) => this.byAccount.has(p.accountId));
+    for (const p of initial) {
+      this.venue.loadPosition({
+        accountId: p.accountId,
+        symbol: p.symbol,
+        side: p.side,
+        quantity: p.quantity,
+        entryPrice: p.entryPrice,
+      });
+    }
+    this.startPartitions(initial);
+  }
+
+  /**
+   * Starts every partition on positions already known (the config's, or those a recovery rebuilt
+   * and told the partitions about), then the market stage and the risk engines.
+   */
+  startPartitions(initial: readonly InitialPosition[], restored = false): void {
+    for (const p of this.partitions) {
+      if (!restored) p.c.engine.start(initial.filter((i) => p.accounts.includes(i.accountId)));
+    }
+    this.market.startCandles();
+    for (const p of this.partitions) p.c.risk.start();
+    this.market.startWatchdog();
+  }
+
+  /** One validated tick, through the whole pipeline. `range` is set for a conflated tick. */
+  onTick(tick: Tick, range?: TickRange): void {
+    this.venue.onTick(tick);
+    const ps = this.partitions;
+    for (let i = 0; i < ps.length; i++) ps[i]!.c.engine.onTick(tick);
+    this.market.candleTick(tick);
+    const low = range?.last.low;
+    const high = range?.last.high;
+    for (let i = 0; i < ps.length; i++) {
+      const c = ps[i]!.c;
+      c.risk.onTick(tick, low, high);
+      c.monitor.onTick(tick, range);
+    }
+    this.market.watchdogTick(tick);
+  }
+
+  /** Resolves once every decision in flight is applied; undefined when none is. */
+  decisionsSettled(): Promise<void> | undefined {
+    return settledOf(this.partitions.map((p) => p.c.monitor.settled()));
+  }
+
+  /** Resolves once every entry in flight reached the venue or was refused; undefined when none is. */
+  entriesSettled(): Promise<void> | undefined {
+    return settledOf(this.partitions.map((p) => p.c.entry.settled()));
+  }
+
+  /** Resolves when every entry and exit in flight has finished. */
+  async idle(): Promise<void> {
+    for (const p of this.partitions) await p.c.entry.idle();
+    for (const p of this.partitions) await p.c.execution.idle();
+  }
+
+  /** Stops every timer of every partition and of the market stage. */
+  stop(): void {
+    for (const p of this.partitions) {
+      p.c.entry.stop();
+      p.c.risk.stop();
+      p.c.execution.stop();
+      p.c.engine.stop();
+    }
+    this.market.stop();
+  }
+
+  /** Every account this process holds, in the config's order. */
+  accounts(): Account[] {
+    const out: Account[] = [];
+    for (const a of this.config.accounts) {
+      const account = this.byAccount.get(a.id)?.c.engine.account(a.id);
+      if (account !== undefined) out.push(account);
+    }
+    return out;
+  }
+
+  /** Every open position of every partition. */
+  openPositions(): Position[] {
+    return this.partitions.flatMap((p) => p.c.engine.openPositions());
+  }
+
+  private watchedSymbols(): Set<string> {
+    const symbols = new Set<string>();
+    for (const p of this.partitions)
+      for (const position of p.c.engine.openPositions()) symbols.add(position.symbol);
+    return symbols;
+  }
+}
+
+function settledOf(pending: ReadonlyArray<Promise<void> | undefined>): Promise<void> | undefined {
+  let only: Promise<void> | undefined;
+  let several: Promise<void>[] | undefined;
+  for (const p of pending) {
+    if (p === undefined) continue;
+    if (only === undefined) only = p;
+    else (several ??= [only]).push(p);
+  }
+  return several !== undefined ? Promise.all(several).then(() => undefined) : only;
+}
+
+/** Every held account's standing (`warden status`, `replay --status`), in the config's order. */
+export function runtimeStatus(runtime: Runtime, now: number): StatusReport {
+  const report = statusReport(
+    runtime.partitions.map((p) => p.c),
+    now,
+  );
+  const order = new Map(runtime.config.accounts.map((a, i) => [a.id, i]));
+  const accounts = [...report.accounts].sort(
+    (a, b) => (order.get(a.accountId) ?? 0) - (order.get(b.accountId) ?? 0),
+  );
+  return { ...report, accounts };
+}
