@@ -12,7 +12,6 @@ import type { EventSink } from '../engine/event-sink.ts';
 import { TickConflator } from '../engine/tick-conflator.ts';
 import type { EventStore, WriterLock } from '../ports/store.ts';
 import { CleanupStack } from './cleanup.ts';
-import { type Composition, compose, processTick, startWithInitialPositions } from './compose.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { DEFAULT_CONTROL_SOCKET } from './control/protocol.ts';
 import { startControlServer } from './control/server.ts';
@@ -22,7 +21,7 @@ import { continuedSeed, feedRecord, loadFeedState } from './feed-resume.ts';
 import type { Logger } from './logger.ts';
 import { DurableEngine, type StartReport } from './persistence/durable.ts';
 import { outlierProblem, priceGuardOf } from './price-guard.ts';
-import { statusReport } from './status.ts';
+import { Runtime, runtimeStatus } from './runtime/runtime.ts';
 import { loadTradeLedger, TradeLedger } from './trade-report.ts';
 
 export interface DaemonOptions {
@@ -41,7 +40,7 @@ export interface DaemonOptions {
   /** Seconds between snapshots (default 60); one is also taken on a graceful stop. */
   readonly snapshotEverySeconds?: number;
   /** Called once started, with how the start went (for tests). */
-  readonly onStarted?: (c: Composition, report: StartReport | undefined) => void;
+  readonly onStarted?: (runtime: Runtime, report: StartReport | undefined) => void;
 }
 
 /**
@@ -103,7 +102,7 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   // Log lines of events; a time decay is explained while its position is still watched.
   const eventLog = new EventLog(logger, {
     startedAt: clock.now(),
-    timeDecayHours: (id) => (started ?? durable?.composed)?.monitor.timeDecayHours(id),
+    timeDecayHours: (id) => timeDecayHoursOf(started ?? durable?.composed, id),
   });
   const sink: EventSink = {
     emit(envelope) {
@@ -122,8 +121,8 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
 
   // The control socket comes first: a path another daemon listens on fails the start before the
   // store is recovered or written. Until the start is done it answers that warden is starting.
-  let started: Composition | undefined;
-  const ready = (): Composition => {
+  let started: Runtime | undefined;
+  const ready = (): Runtime => {
     if (started !== undefined) return started;
     throw new WardenError(
       'WARDEN_CONTROL_UNAVAILABLE',
@@ -137,10 +136,10 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
           path: options.controlSocket ?? DEFAULT_CONTROL_SOCKET,
           log: logger,
           handler: {
-            status: () => withClosedTrades(statusReport(ready(), clock.now()), trades.report()),
+            status: () => withClosedTrades(runtimeStatus(ready(), clock.now()), trades.report()),
             setState(accountId, state, reason) {
-              const c = ready();
-              if (c.risk.account(accountId) === undefined) {
+              const c = ready().partitionOf(accountId);
+              if (c?.risk.account(accountId) === undefined) {
                 throw new WardenError('WARDEN_UNKNOWN_ACCOUNT', `unknown account ${accountId}`);
               }
               const r = c.risk.setState(accountId, state, reason);
@@ -151,18 +150,18 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   if (control !== undefined) cleanup.add('close the control socket', () => control.close());
 
   const start = clock.now();
-  let c: Composition;
+  let c: Runtime;
   let report: StartReport | undefined;
   if (durable !== undefined) {
     // A start that fails half-way may have built and started the engine already.
-    cleanup.add('stop the engine', () => stopComposition(durable.composed));
+    cleanup.add('stop the engine', () => durable.composed?.stop());
     report = await durable.start();
-    c = durable.c;
+    c = durable.rt;
     logStart(logger, options.store!.name, report);
   } else {
-    const composed = compose(config, { clock, ids, sink });
-    cleanup.add('stop the engine', () => stopComposition(composed));
-    startWithInitialPositions(composed, config, start);
+    const composed = new Runtime(config, { clock, ids, sink });
+    cleanup.add('stop the engine', () => composed.stop());
+    composed.start(start);
     c = composed;
   }
   started = c;
@@ -238,16 +237,18 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
     `warden started: ${config.accounts.length} account(s), ${config.instruments.length} instrument(s), paper venue, synthetic feed every ${feedConfig.tickIntervalMs} ms`,
   );
 
+  const demoAccount = config.demo.account ?? config.accounts[0]!.id;
+  const demoPartition = c.partitionOf(demoAccount) ?? c.partitions[0]!.c;
   const demo = config.demo.enabled
-    ? new DemoEdgeSource(c.engine, clock, {
-        accountId: config.demo.account ?? config.accounts[0]!.id,
+    ? new DemoEdgeSource(demoPartition.engine, clock, {
+        accountId: demoAccount,
         everySeconds: config.demo.everySeconds,
         maxOpenPositions: config.demo.maxOpenPositions,
         stopPct: config.demo.stopPct,
         targetPct: config.demo.targetPct,
         ...(config.demo.maxHoldSeconds !== undefined ? { maxHoldSeconds: config.demo.maxHoldSeconds } : {}),
         seed: feedConfig.seed,
-        submit: (edge) => c.entry.submit(edge),
+        submit: (edge) => demoPartition.entry.submit(edge),
       })
     : undefined;
   cleanup.add('stop the demo', () => demo?.stop());
@@ -255,9 +256,10 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   const statusMs = (options.statusEverySeconds ?? 5) * 1000;
   // The first status line comes after 3 s so a new user sees a position being watched quickly.
   let cancelStatus = clock.schedule(start + Math.min(statusMs, 3_000), function status() {
-    for (const p of c.engine.openPositions()) {
-      const tick = c.engine.lastTick(p.symbol);
-      const instrument = c.engine.instrument(p.symbol);
+    for (const p of c.openPositions()) {
+      const engine = c.partitionOf(p.accountId)?.engine;
+      const tick = engine?.lastTick(p.symbol);
+      const instrument = engine?.instrument(p.symbol);
       if (tick === undefined || instrument === undefined) continue;
       const pnl = unrealizedPnl(p, instrument, tick.price);
       const pct = pnlPercent(p, tick.price);
@@ -278,7 +280,7 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
     symbols: feedConfig.symbols.map((s) => ({
       symbol: s.symbol,
       startPrice: feedPrices[s.symbol] ?? s.startPrice,
-      tickSize: c.engine.instrument(s.symbol)?.tickSize ?? 0.01,
+      tickSize: config.instruments.find((i) => i.symbol === s.symbol)?.tickSize ?? 0.01,
       ...(s.annualVolatility !== undefined ? { annualVolatility: s.annualVolatility } : {}),
     })),
     tickIntervalMs: feedConfig.tickIntervalMs,
@@ -295,8 +297,8 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
     for (let t = conflator.shift(); t !== undefined; t = conflator.shift()) {
       const { low, high } = t.range.last;
       // A range wider than the tick itself (conflation, a confirmed jump) goes along with it.
-      if (t.count > 1 || low !== high) processTick(c, t, t.range);
-      else processTick(c, t);
+      if (t.count > 1 || low !== high) c.onTick(t, t.range);
+      else c.onTick(t);
       if (first) {
         first = false;
         demo?.start();
@@ -331,8 +333,7 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   } finally {
     logger.info(`stopping: draining events (${conflator.conflated} tick(s) conflated under load)`);
     drain();
-    await c.entry.idle();
-    await c.execution.idle();
+    await c.idle();
     demo?.stop();
     cancelStatus();
     if (durable !== undefined) {
@@ -355,17 +356,16 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
     }
   }
   if (lockLost !== undefined) throw lockLost;
-  return `stopped; ${c.engine.openPositions().length} position(s) still open`;
+  return `stopped; ${c.openPositions().length} position(s) still open`;
 }
 
-/** Stops what the engine runs by itself (timers, queues), so nothing keeps the process alive. */
-function stopComposition(c: Composition | undefined): void {
-  if (c === undefined) return;
-  c.entry.stop();
-  c.risk.stop();
-  c.execution.stop();
-  c.watchdog?.stop();
-  c.engine.stop();
+/** How long a position's time decay took to fire, from whichever partition watches it. */
+function timeDecayHoursOf(runtime: Runtime | undefined, positionId: string): number | undefined {
+  for (const p of runtime?.partitions ?? []) {
+    const hours = p.c.monitor.timeDecayHours(positionId);
+    if (hours !== undefined) return hours;
+  }
+  return undefined;
 }
 
 function logStart(logger: Logger, store: string, r: StartReport): void {

@@ -6,7 +6,7 @@ import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
 import { createPaperVenue, type PaperVenueState } from '../../src/adapters/venues/paper/paper-venue.ts';
-import { instrumentsOf, processTick } from '../../src/app/compose.ts';
+import { instrumentsOf } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { DurableEngine, PAPER_VENUE_RECORD } from '../../src/app/persistence/durable.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
@@ -61,7 +61,7 @@ async function adoptedAtRestart(rules: string) {
     ids: createUlidGenerator({ clock, seed: 1 }),
   });
   await first.start();
-  processTick(first.c, { ts: clock.now(), symbol: 'BTC-USD', price: 60000 });
+  first.rt.onTick({ ts: clock.now(), symbol: 'BTC-USD', price: 60000 });
   await first.snapshot();
   first.c.risk.stop();
   first.c.engine.stop();
@@ -122,7 +122,7 @@ async function adoptedAtRestart(rules: string) {
     },
     async tick(symbol: string, price: number, at: number) {
       await this.runTo(at);
-      processTick(c, { ts: clock.now(), symbol, price });
+      second.rt.onTick({ ts: clock.now(), symbol, price });
       await c.monitor.settled();
       await c.execution.idle();
     },

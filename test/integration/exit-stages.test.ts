@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
-import { processTick } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { DurableEngine, ENGINE_SNAPSHOT } from '../../src/app/persistence/durable.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
@@ -123,7 +122,7 @@ describe('exit stages across restarts', () => {
       of: (type: string) => sink.events.filter((e) => e.type === type),
       async tick(price: number, at: number) {
         clock.advanceTo(at);
-        processTick(c, { ts: at, symbol: 'BTC', price });
+        durable.rt.onTick({ ts: at, symbol: 'BTC', price });
         await c.monitor.settled();
         await c.execution.idle();
       },

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/adapters/clock/simulated-clock.ts';
 import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { openPostgresStore } from '../../src/adapters/stores/postgres/postgres-store.ts';
-import { processTick } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { DurableEngine } from '../../src/app/persistence/durable.ts';
 import { CollectingSink } from '../../src/engine/event-sink.ts';
@@ -111,7 +110,7 @@ describe.skipIf(!available)('PostgreSQL: a positions row inserted by another pro
 
       // Monitored: its stop at 140 closes it.
       clock.advanceTo(T0 + 60_000);
-      processTick(c, { ts: clock.now(), symbol: 'SOL-USD', price: 139.5 });
+      durable.rt.onTick({ ts: clock.now(), symbol: 'SOL-USD', price: 139.5 });
       await c.monitor.settled();
       await c.execution.idle();
       const closed = sink.events.filter((e) => e.type === 'Trading.Position.Closed.v1');
@@ -171,7 +170,7 @@ describe.skipIf(!available)(
         expect(c.monitor.isWatched('ext-bot')).toBe(true);
         const tick = async (price: number, at: number) => {
           clock.advanceTo(at);
-          processTick(c, { ts: clock.now(), symbol: 'SOL-USD', price });
+          durable.rt.onTick({ ts: clock.now(), symbol: 'SOL-USD', price });
           await c.monitor.settled();
           await c.execution.idle();
         };

@@ -7,7 +7,7 @@ import { createUlidGenerator } from '../../src/adapters/ids/ulid.ts';
 import { verifyChain } from '../../src/adapters/stores/chain.ts';
 import { openEventStore } from '../../src/adapters/stores/open-store.ts';
 import { createPaperVenue, type PaperVenueState } from '../../src/adapters/venues/paper/paper-venue.ts';
-import { type Composition, instrumentsOf, processTick } from '../../src/app/compose.ts';
+import { type Composition, instrumentsOf } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
 import type { WardenConfig } from '../../src/app/config/schema.ts';
 import { DurableEngine, PAPER_VENUE_RECORD } from '../../src/app/persistence/durable.ts';
@@ -63,7 +63,7 @@ async function session(store: EventStore, clock: SimulatedClock, seed: number) {
     report,
     async tick(symbol: string, price: number) {
       clock.advanceTo(clock.now() + MIN);
-      processTick(c, { ts: clock.now(), symbol, price });
+      durable.rt.onTick({ ts: clock.now(), symbol, price });
       await c.monitor.settled();
       await c.execution.idle();
     },

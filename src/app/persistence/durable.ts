@@ -1,21 +1,30 @@
 import type { PaperVenueState } from '../../adapters/venues/paper/paper-venue.ts';
 import { AlertTriggeredV1 } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
-import { causedBy, EventFactory } from '../../engine/event-factory.ts';
+import type { PartitionSet } from '../../domain/partitioning.ts';
+import { EventFactory } from '../../engine/event-factory.ts';
 import { type EventSink, fanOut } from '../../engine/event-sink.ts';
 import { type Discrepancy, reconcileAccount } from '../../engine/recovery/reconcile.ts';
-import { type RecoveredPosition, recoverPositions } from '../../engine/recovery/recovered-positions.ts';
-import type { RiskSnapshot } from '../../engine/risk/risk-engine.ts';
+import { recoverPositions } from '../../engine/recovery/recovered-positions.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DecisionPolicy } from '../../ports/decision-policy.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
-import type { EventStore } from '../../ports/store.ts';
-import { type Composition, compose, startWithInitialPositions } from '../compose.ts';
+import type { EventStore, Snapshot } from '../../ports/store.ts';
+import type { Composition } from '../compose.ts';
 import type { WardenConfig } from '../config/schema.ts';
+import { Runtime } from '../runtime/runtime.ts';
+import { correctToVenue } from './corrections.ts';
+import {
+  belongsTo,
+  type EngineSnapshot,
+  partitionSnapshot,
+  partitionSnapshotName,
+  snapshotOf,
+} from './engine-snapshot.ts';
 import { StoreWriter } from './store-writer.ts';
 
-/** The name snapshots of the engine are stored under. */
-export const ENGINE_SNAPSHOT = 'engine';
+export { ENGINE_SNAPSHOT, type EngineSnapshot } from './engine-snapshot.ts';
+
 /** Where the paper venue keeps its own state, committed with the events. */
 export const PAPER_VENUE_RECORD = { collection: 'paper', id: 'venue' } as const;
 
@@ -26,16 +35,6 @@ const RISK_STATE_EVENTS = new Set([
   'Challenge.Failed.v1',
 ]);
 
-/** What a snapshot of the engine holds (plain JSON). */
-export interface EngineSnapshot {
-  readonly version: 1;
-  /** Engine clock, epoch ms. */
-  readonly takenAt: number;
-  readonly positions: readonly RecoveredPosition[];
-  /** Trading states and holds, the trading day, day-start and initial balances, challenge. */
-  readonly risk?: RiskSnapshot;
-}
-
 export interface DurableOptions {
   readonly config: WardenConfig;
   readonly store: EventStore;
@@ -45,28 +44,31 @@ export interface DurableOptions {
   readonly sink?: EventSink;
   /** The LLM policy for profiles with `policy: llm`. */
   readonly llm?: DecisionPolicy;
+  /** The partitions this process holds; every one of `engine.partitions` by default. */
+  readonly partitions?: PartitionSet;
 }
 
 /** How a start went: from scratch, or recovered from the store and reconciled with the venue. */
 export interface StartReport {
   readonly recovered: boolean;
-  /** The snapshot recovery started from (its log position), if any. */
+  /** The oldest snapshot recovery started from (its log position), if any. */
   readonly snapshotPosition?: number;
-  /** Events replayed on top of the snapshot. */
+  /** Events replayed on top of the snapshots. */
   readonly tailEvents: number;
   readonly positions: number;
   readonly discrepancies: readonly Discrepancy[];
 }
 
 /**
- * An engine whose every event, positions row and paper venue state commits to the store: the
- * daemon's runtime. `start()` recovers from the latest snapshot and the log after it, reconciles
- * with the venue (each discrepancy a `Risk.Alert.Triggered.v1` with both views, then corrected to
- * the venue), and resumes; `commit()` is the group commit, `snapshot()` a checkpoint.
+ * A runtime whose every event, positions row and paper venue state commits to the store: the
+ * daemon's. `start()` recovers each partition from its latest snapshot and the log after it,
+ * reconciles with the venue (each discrepancy a `Risk.Alert.Triggered.v1` with both views, then
+ * corrected to the venue), and resumes; `commit()` is the group commit, `snapshot()` a checkpoint
+ * of every partition.
  */
 export class DurableEngine {
   readonly writer: StoreWriter;
-  private composition: Composition | undefined;
+  private runtime: Runtime | undefined;
   private venueDirty = true;
   private readonly factory: EventFactory;
   /**
@@ -88,119 +90,149 @@ export class DurableEngine {
     this.factory = new EventFactory(options.clock, options.ids);
   }
 
-  get c(): Composition {
-    if (this.composition === undefined) throw new Error('DurableEngine used before start()');
-    return this.composition;
+  /** The runtime, once `start()` built it. */
+  get rt(): Runtime {
+    if (this.runtime === undefined) throw new Error('DurableEngine used before start()');
+    return this.runtime;
   }
 
-  /** The composition once `start()` built it (also when the start failed after that), else undefined. */
-  get composed(): Composition | undefined {
-    return this.composition;
+  /** The runtime once `start()` built it (also when the start failed after that), else undefined. */
+  get composed(): Runtime | undefined {
+    return this.runtime;
+  }
+
+  /**
+   * The pipeline of the one partition that holds accounts, for a process whose accounts all
+   * hash to one partition (tests, a single account). Throws when several partitions hold accounts.
+   */
+  get c(): Composition {
+    const [only, ...more] = this.rt.partitions;
+    if (only === undefined || more.length > 0) {
+      throw new Error(`DurableEngine.c: ${this.rt.partitions.length} partitions hold accounts; use rt`);
+    }
+    return only.c;
   }
 
   async start(): Promise<StartReport> {
-    const { store, clock, ids } = this.options;
-    const snapshot = await store.latestSnapshot(ENGINE_SNAPSHOT);
+    const { store, clock, ids, config } = this.options;
     const venueState = (await store.record(PAPER_VENUE_RECORD.collection, PAPER_VENUE_RECORD.id)) as
       | PaperVenueState
       | undefined;
     const head = await store.head();
-    const recovered = snapshot !== undefined || head > 0;
-    // Cash is the venue's: the engine's accounts start from the balances the venue kept.
-    const balances = new Map((venueState?.accounts ?? []).map((a) => [a.id, a.balance]));
-    const config: WardenConfig = {
-      ...this.options.config,
-      accounts: this.options.config.accounts.map((a) => ({ ...a, balance: balances.get(a.id) ?? a.balance })),
-    };
     const track: EventSink = {
       emit: (e) => {
-        if (typeof e.data.positionId === 'string' && e.type.startsWith('Trading.Position.'))
-          this.seen.add(e.data.positionId);
+        const positionId = e.data.positionId;
+        if (typeof positionId === 'string' && e.type.startsWith('Trading.Position.'))
+          this.seen.add(positionId);
         if (RISK_STATE_EVENTS.has(e.type)) this.riskChanged = true;
         // A position's `manage` is not on its Opened event: a snapshot keeps it.
-        if (
-          e.type === 'Trading.Position.Opened.v1' &&
-          this.composition?.engine.positionById(String(e.data.positionId))?.manage !== undefined
-        )
-          this.riskChanged = true;
+        if (e.type === 'Trading.Position.Opened.v1' && typeof positionId === 'string') {
+          const c = this.runtime?.partitionOf(String(e.data.accountId));
+          if (c?.engine.positionById(positionId)?.manage !== undefined) this.riskChanged = true;
+        }
       },
     };
     const sinks =
       this.options.sink === undefined
         ? fanOut(track, this.writer)
         : fanOut(track, this.writer, this.options.sink);
-    const c = compose(config, {
+    const rt = new Runtime(config, {
       clock,
       ids,
       sink: sinks,
       decisions: (row) => this.writer.recordDecision(row),
       ...(this.options.llm !== undefined ? { llm: this.options.llm } : {}),
+      ...(this.options.partitions !== undefined ? { partitions: this.options.partitions } : {}),
       venue: {
         onAccepted: () => {
           this.venueDirty = true;
         },
         ...(venueState !== undefined ? { restore: venueState } : {}),
       },
+      // Cash is the venue's: the engine's accounts start from the balances the venue kept.
+      ...(venueState !== undefined
+        ? { balances: new Map(venueState.accounts.map((a) => [a.id, a.balance])) }
+        : {}),
     });
-    this.composition = c;
-    c.engine.onExecutionApplied(() => {
-      this.venueDirty = true;
-    });
-    if (!recovered) {
-      startWithInitialPositions(c, this.options.config, clock.now());
-      await this.commit();
-      return {
-        recovered: false,
-        tailEvents: 0,
-        positions: c.engine.openPositions().length,
-        discrepancies: [],
-      };
-    }
-
-    const tail: Envelope[] = [];
-    const knownOrders = new Set<string>();
-    for await (const e of store.read({ afterPosition: snapshot?.position ?? 0 })) tail.push(e.envelope);
-    for await (const e of store.read({ type: 'Trading.Order.Placed.v1' }))
-      knownOrders.add(String(e.envelope.data.clientOrderId));
-    const data = snapshot?.data as EngineSnapshot | undefined;
-    const positions = recoverPositions(data?.positions ?? [], tail);
-    for (const p of positions) this.seen.add(p.id);
-    for (const e of tail) if (typeof e.data.positionId === 'string') this.seen.add(e.data.positionId);
-    for (const p of positions) {
-      c.monitor.restoreMemory(p.id, {
-        ...(p.memory !== undefined ? { triggers: p.memory } : {}),
-        ...(p.decayed === true ? { decayed: true } : {}),
-        ...(p.managedThrough !== undefined ? { managedThrough: p.managedThrough } : {}),
-        ...(p.pendingStages !== undefined && p.pendingStages.length > 0
-          ? { pendingStages: p.pendingStages }
-          : {}),
-        ...(p.edge !== undefined ? { edge: p.edge } : {}),
+    this.runtime = rt;
+    for (const p of rt.partitions) {
+      p.c.engine.onExecutionApplied(() => {
+        this.venueDirty = true;
       });
     }
-    for (const opened of c.engine.restore(positions)) c.observe(opened);
-    c.risk.start();
-    if (data?.risk !== undefined) c.risk.restore(data.risk);
-    c.watchdog?.start();
+    const count = this.options.partitions?.count ?? config.engine.partitions;
+    const snapshots = new Map<number, Snapshot | undefined>();
+    for (const p of rt.partitions) snapshots.set(p.index, await partitionSnapshot(store, p.index, count));
+    const recovered = head > 0 || [...snapshots.values()].some((s) => s !== undefined);
+    if (!recovered) {
+      rt.start(clock.now());
+      await this.commit();
+      return { recovered: false, tailEvents: 0, positions: rt.openPositions().length, discrepancies: [] };
+    }
+
+    // One read of the log from the oldest snapshot; each partition takes its events after its own.
+    const from = Math.min(...rt.partitions.map((p) => snapshots.get(p.index)?.position ?? 0), head);
+    const tail: Array<{ readonly position: number; readonly envelope: Envelope }> = [];
+    const knownOrders = new Set<string>();
+    for await (const e of store.read({ afterPosition: from })) tail.push(e);
+    for await (const e of store.read({ type: 'Trading.Order.Placed.v1' }))
+      knownOrders.add(String(e.envelope.data.clientOrderId));
+    let tailEvents = 0;
+    for (const p of rt.partitions) {
+      const snapshot = snapshots.get(p.index);
+      const after = snapshot?.position ?? 0;
+      const mine = tail
+        .filter((e) => e.position > after && belongsTo(e.envelope, p.index, count))
+        .map((e) => e.envelope);
+      tailEvents = Math.max(tailEvents, mine.length);
+      const data = snapshot?.data as EngineSnapshot | undefined;
+      const held = new Set(p.accounts);
+      const positions = recoverPositions(
+        (data?.positions ?? []).filter((s) => held.has(s.accountId)),
+        mine,
+      ).filter((r) => held.has(r.accountId));
+      for (const r of positions) this.seen.add(r.id);
+      for (const e of mine) if (typeof e.data.positionId === 'string') this.seen.add(e.data.positionId);
+      for (const r of positions) {
+        p.c.monitor.restoreMemory(r.id, {
+          ...(r.memory !== undefined ? { triggers: r.memory } : {}),
+          ...(r.decayed === true ? { decayed: true } : {}),
+          ...(r.managedThrough !== undefined ? { managedThrough: r.managedThrough } : {}),
+          ...(r.pendingStages !== undefined && r.pendingStages.length > 0
+            ? { pendingStages: r.pendingStages }
+            : {}),
+          ...(r.edge !== undefined ? { edge: r.edge } : {}),
+        });
+      }
+      for (const opened of p.c.engine.restore(positions)) p.c.observe(opened);
+    }
+    rt.startPartitions([], true);
+    for (const p of rt.partitions) {
+      const data = snapshots.get(p.index)?.data as EngineSnapshot | undefined;
+      if (data?.risk !== undefined) p.c.risk.restore(data.risk);
+    }
 
     const discrepancies: Discrepancy[] = [];
-    for (const account of config.accounts) {
-      const mine = c.engine.openPositions().filter((p) => p.accountId === account.id);
-      const found = reconcileAccount(
-        account.id,
-        mine,
-        await c.venue.positions(account.id),
-        await c.venue.openOrders(account.id),
-        knownOrders,
-      );
-      for (const d of found) this.correct(d);
-      discrepancies.push(...found);
+    for (const p of rt.partitions) {
+      for (const accountId of p.accounts) {
+        const found = reconcileAccount(
+          accountId,
+          p.c.engine.openPositions().filter((o) => o.accountId === accountId),
+          await rt.venue.positions(accountId),
+          await rt.venue.openOrders(accountId),
+          knownOrders,
+        );
+        for (const d of found) correctToVenue(p.c, d, { events: this.factory, ids, clock });
+        discrepancies.push(...found);
+      }
     }
     await this.commit();
+    const oldest = Math.min(...[...snapshots.values()].map((s) => s?.position ?? Number.POSITIVE_INFINITY));
     return {
       recovered: true,
-      ...(snapshot !== undefined ? { snapshotPosition: snapshot.position } : {}),
-      tailEvents: tail.length,
-      positions: c.engine.openPositions().length,
+      ...(Number.isFinite(oldest) ? { snapshotPosition: oldest } : {}),
+      tailEvents,
+      positions: rt.openPositions().length,
       discrepancies,
     };
   }
@@ -225,7 +257,8 @@ export class DurableEngine {
     // reconnected, are found by a sweep of the open rows now and then.
     const sweep = async () => {
       for (const row of await store.positions({ status: 'open' })) {
-        if (!this.seen.has(row.id) && this.c.engine.positionById(row.id) === undefined) await adopt(row.id);
+        const c = this.rt.partitionOf(row.accountId);
+        if (!this.seen.has(row.id) && c?.engine.positionById(row.id) === undefined) await adopt(row.id);
       }
     };
     await sweep();
@@ -242,10 +275,14 @@ export class DurableEngine {
   }
 
   private async adoptInserted(id: string, log: (line: string) => void): Promise<void> {
-    const c = this.c;
-    if (c.engine.positionById(id) !== undefined || this.refused.has(id)) return;
+    if (this.refused.has(id)) return;
     const [row] = await this.options.store.positions({ id });
-    if (row === undefined || row.status !== 'open' || c.engine.positionById(id) !== undefined) return;
+    if (row === undefined || row.status !== 'open') return;
+    const known = this.options.config.accounts.some((a) => a.id === row.accountId);
+    const c = this.rt.partitionOf(row.accountId);
+    // An account of a partition another process holds is that process's to adopt.
+    if (known && c === undefined) return;
+    if (c?.engine.positionById(id) !== undefined) return;
     const refuse = (why: string) => {
       this.refused.add(id);
       const alert = this.factory.create(AlertTriggeredV1, row.accountId, {
@@ -257,15 +294,15 @@ export class DurableEngine {
         symbol: row.symbol,
         details: { row: { ...row } },
       });
-      c.emit(alert);
+      (c ?? this.rt.partitions[0]!.c).emit(alert);
       log(alert.data.message);
     };
-    if (c.engine.account(row.accountId) === undefined) return refuse(`unknown account ${row.accountId}`);
+    if (c === undefined) return refuse(`unknown account ${row.accountId}`);
     if (c.engine.instrument(row.symbol) === undefined) return refuse(`unknown symbol ${row.symbol}`);
     const held = c.engine.account(row.accountId)?.positions.get(row.symbol);
     if (held !== undefined) return refuse(`${row.accountId} already holds ${row.symbol} as ${held.id}`);
     // On the paper venue the row stands for a fill another program got: book it there too.
-    c.venue.loadPosition({
+    this.rt.venue.loadPosition({
       accountId: row.accountId,
       symbol: row.symbol,
       side: row.side,
@@ -295,44 +332,11 @@ export class DurableEngine {
     );
   }
 
-  /** Records a discrepancy and corrects Warden to the venue's view. */
-  private correct(d: Discrepancy): void {
-    const c = this.c;
-    const alert = this.factory.create(AlertTriggeredV1, d.accountId, {
-      accountId: d.accountId,
-      code: d.kind,
-      severity: d.kind === 'ORDER_UNKNOWN_TO_WARDEN' ? 'warning' : 'critical',
-      message: discrepancyMessage(d),
-      symbol: d.symbol,
-      ...(d.warden !== null && typeof d.warden.positionId === 'string'
-        ? { positionId: d.warden.positionId }
-        : {}),
-      details: { warden: d.warden, venue: d.venue },
-    });
-    c.emit(alert);
-    const cause = causedBy(alert);
-    if (d.kind === 'POSITION_MISSING_AT_VENUE' || d.kind === 'POSITION_MISMATCH') {
-      const id = String(d.warden?.positionId);
-      const p = c.engine.positionById(id);
-      const price = c.engine.lastTick(d.symbol)?.price ?? p?.entryPrice ?? Number(d.warden?.entryPrice);
-      c.engine.forget(id, price, 'MANUAL', cause);
-    }
-    if (d.kind === 'POSITION_UNKNOWN_TO_WARDEN' || d.kind === 'POSITION_MISMATCH') {
-      const v = d.venue!;
-      c.engine.adopt(
-        {
-          id: `venue-${this.options.ids.next()}`,
-          accountId: d.accountId,
-          symbol: d.symbol,
-          side: v.side === 'short' ? 'short' : 'long',
-          quantity: Number(v.quantity),
-          entryPrice: Number(v.entryPrice),
-          openedAt: this.options.clock.now(),
-        },
-        'venue',
-        cause,
-      );
-    }
+  /** Risk-state resets over every partition (a manual reset changes what a snapshot must hold). */
+  private resets(): number {
+    let n = 0;
+    for (const p of this.runtime?.partitions ?? []) n += p.c.risk.resets;
+    return n;
   }
 
   /**
@@ -344,16 +348,16 @@ export class DurableEngine {
   async commit(extra: Parameters<StoreWriter['commit']>[0] = {}): Promise<number> {
     if (
       extra.snapshot === undefined &&
-      this.composition !== undefined &&
-      (this.riskChanged || this.c.risk.resets !== this.resetsSnapshotted)
+      this.runtime !== undefined &&
+      (this.riskChanged || this.resets() !== this.resetsSnapshotted)
     ) {
       return this.snapshot();
     }
-    if (this.composition !== undefined && this.venueDirty) {
+    if (this.runtime !== undefined && this.venueDirty) {
       this.venueDirty = false;
-      this.writer.put({ ...PAPER_VENUE_RECORD, value: this.c.venue.state() });
+      this.writer.put({ ...PAPER_VENUE_RECORD, value: this.runtime.venue.state() });
     }
-    const resets = this.composition?.risk.resets ?? 0;
+    const resets = this.resets();
     const riskChanged = this.riskChanged;
     if (extra.snapshot !== undefined) this.riskChanged = false;
     try {
@@ -363,61 +367,25 @@ export class DurableEngine {
     } catch (error) {
       if (riskChanged) this.riskChanged = true;
       this.venueDirty = true;
-      this.composition?.risk.breakers.onStoreError(error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      for (const p of this.runtime?.partitions ?? []) p.c.risk.breakers.onStoreError(message);
       throw error;
     }
   }
 
-  /** Commits what is pending with a snapshot of every open position and its trigger memory. */
+  /**
+   * Commits what is pending with a snapshot of each partition: every open position with its
+   * trigger memory, and the risk state. One commit per partition; the first carries the pending
+   * events, so each snapshot sits at the log's head.
+   */
   async snapshot(): Promise<number> {
-    const c = this.c;
-    const data: EngineSnapshot = {
-      version: 1,
-      takenAt: this.options.clock.now(),
-      positions: c.engine.openPositions().map((p) => {
-        const memory = c.monitor.memory(p.id);
-        const managedThrough = c.monitor.managedThrough(p.id);
-        const pendingStages = c.monitor.pendingStages(p.id);
-        const edge = c.monitor.edgeOf(p.id);
-        return {
-          id: p.id,
-          accountId: p.accountId,
-          symbol: p.symbol,
-          side: p.side,
-          quantity: p.quantity,
-          entryPrice: p.entryPrice,
-          openedAt: p.openedAt,
-          attrs: {
-            ...(p.stopPrice !== undefined ? { stopPrice: p.stopPrice } : {}),
-            ...(p.targetPrice !== undefined ? { targetPrice: p.targetPrice } : {}),
-            ...(p.profile !== undefined ? { profile: p.profile } : {}),
-            ...(p.thesis !== undefined ? { thesis: p.thesis } : {}),
-            ...(p.manage !== undefined ? { manage: p.manage } : {}),
-          },
-          ...(memory !== undefined ? { memory } : {}),
-          ...(c.monitor.decayed.has(p.id) ? { decayed: true } : {}),
-          ...(managedThrough !== undefined ? { managedThrough } : {}),
-          ...(pendingStages.length > 0 ? { pendingStages: [...pendingStages] } : {}),
-          ...(edge !== undefined ? { edge } : {}),
-        };
-      }),
-      risk: c.risk.snapshot(),
-    };
-    return this.commit({ snapshot: { name: ENGINE_SNAPSHOT, data } });
-  }
-}
-
-function discrepancyMessage(d: Discrepancy): string {
-  const w = d.warden;
-  const v = d.venue;
-  switch (d.kind) {
-    case 'POSITION_MISSING_AT_VENUE':
-      return `${d.accountId} ${d.symbol}: Warden had ${w?.side} ${w?.quantity} (${w?.positionId}), the venue holds nothing; closed in Warden (closed outside Warden while it was down)`;
-    case 'POSITION_UNKNOWN_TO_WARDEN':
-      return `${d.accountId} ${d.symbol}: the venue holds ${v?.side} ${v?.quantity} @ ${v?.entryPrice} that Warden did not know; now watched`;
-    case 'POSITION_MISMATCH':
-      return `${d.accountId} ${d.symbol}: Warden had ${w?.side} ${w?.quantity}, the venue holds ${v?.side} ${v?.quantity}; corrected to the venue`;
-    case 'ORDER_UNKNOWN_TO_WARDEN':
-      return `${d.accountId} ${d.symbol}: the venue has a working order ${v?.clientOrderId} Warden did not place; left working`;
+    const rt = this.rt;
+    const count = this.options.partitions?.count ?? this.options.config.engine.partitions;
+    let stored = 0;
+    for (const p of rt.partitions) {
+      const data = snapshotOf(p.c, this.options.clock.now());
+      stored += await this.commit({ snapshot: { name: partitionSnapshotName(p.index, count), data } });
+    }
+    return stored;
   }
 }
