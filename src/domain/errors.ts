@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   WARDEN_EVENT_DUPLICATE: 'An event id was already appended or processed.',
   WARDEN_STORE_CONFLICT: 'An append did not match the expected version of its key.',
   WARDEN_TRANSPORT_CLOSED: 'The transport was used after it was closed.',
+  WARDEN_TRANSPORT_SUBSCRIBE_INVALID:
+    'A transport subscription was refused: a partition out of range, a member id already in the group, or static and membership subscriptions mixed in one group.',
+  WARDEN_STORE_FENCED:
+    "A commit carried an older epoch of its partition than the store's: its sender lost the partition to another owner.",
   WARDEN_STORE_UNAVAILABLE:
     'The event store cannot be opened or reached (bad path, permissions, database down, failed migration).',
   WARDEN_STORE_NOT_FOUND:

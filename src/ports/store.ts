@@ -117,6 +117,16 @@ export interface CommitUnit {
   readonly processed?: { readonly consumer: string; readonly eventIds: readonly string[] };
   /** A snapshot taken at the log's head after this unit's events. */
   readonly snapshot?: { readonly name: string; readonly data: unknown };
+  /**
+   * Fencing: the transport partition this unit's work came from and the epoch its sender holds
+   * it under (`Delivery.epoch`). The store keeps each partition's newest epoch: a unit with an
+   * older epoch is refused whole with `WARDEN_STORE_FENCED` (its sender lost the partition to
+   * another owner), naming the partition, the unit's epoch and the current one; the same epoch
+   * commits; a newer one is recorded, in the same transaction, and commits. A unit holding only
+   * a fence claims the partition: a new owner commits one on assignment, so that the old owner
+   * is refused from then on even before the new one writes anything.
+   */
+  readonly fence?: { readonly partition: number; readonly epoch: number };
 }
 
 export interface Snapshot {
@@ -180,7 +190,10 @@ export interface EventStore {
    * already stored and `WARDEN_STORE_CONFLICT` when `expectedVersion` does not match.
    */
   append(events: readonly Envelope[], options?: AppendOptions): Promise<StoredEvent[]>;
-  /** Commits a unit of work atomically (the same errors as `append`). Returns the stored events. */
+  /**
+   * Commits a unit of work atomically (the same errors as `append`, and `WARDEN_STORE_FENCED`
+   * for a `fence` older than its partition's epoch). Returns the stored events.
+   */
   commit(unit: CommitUnit): Promise<StoredEvent[]>;
   /** Events matching the query, in global order. */
   read(query?: ReadQuery): AsyncIterable<StoredEvent>;

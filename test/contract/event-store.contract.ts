@@ -541,6 +541,105 @@ export function eventStoreContract(
           code: 'WARDEN_EVENT_DUPLICATE',
         });
       });
+
+      it('refuses a unit fenced with an older epoch of its partition with WARDEN_STORE_FENCED, leaving no trace', async () => {
+        await store.commit({ fence: { partition: 3, epoch: 2 } });
+        await commitBaseline();
+        const error = await store
+          .commit({ ...failingUnit([env(3), env(4)], ['in-2', 'in-3']), fence: { partition: 3, epoch: 1 } })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(error).toMatchObject({
+          name: 'WardenError',
+          code: 'WARDEN_STORE_FENCED',
+          details: { partition: 3, epoch: 1, current: 2 },
+        });
+        const message = (error as Error).message;
+        expect(message).toContain('partition 3');
+        expect(message).toContain('epoch 1');
+        expect(message).toContain('epoch 2');
+        await expectBaselineOnly();
+      });
+
+      it('commits a fence at the partition epoch, and records a newer epoch with its unit', async () => {
+        const first = await store.commit({ events: [env(1)], fence: { partition: 0, epoch: 1 } });
+        const same = await store.commit({ events: [env(2)], fence: { partition: 0, epoch: 1 } });
+        expect([...first, ...same].map((e) => e.position)).toEqual([1, 2]);
+        await store.commit({
+          events: [env(3)],
+          records: [{ collection: 'c', id: 'x', value: 'new owner' }],
+          fence: { partition: 0, epoch: 4 },
+        });
+        // The newer epoch took the partition: the older one is refused from then on.
+        await expect(
+          store.commit({ events: [env(4)], fence: { partition: 0, epoch: 1 } }),
+        ).rejects.toMatchObject({ code: 'WARDEN_STORE_FENCED', details: { partition: 0, current: 4 } });
+        await expect(
+          store.commit({ events: [env(4)], fence: { partition: 0, epoch: 3 } }),
+        ).rejects.toMatchObject({ code: 'WARDEN_STORE_FENCED', details: { epoch: 3, current: 4 } });
+        await store.commit({ events: [env(4)], fence: { partition: 0, epoch: 4 } });
+        await expectLog([1, 2, 3, 4].map(idOf));
+        expect(await store.record('c', 'x')).toBe('new owner');
+      });
+
+      it('claims a partition with a unit holding only a fence, each partition on its own', async () => {
+        await store.commit({ events: [env(1)], fence: { partition: 5, epoch: 1 } });
+        expect(await store.commit({ fence: { partition: 5, epoch: 2 } })).toEqual([]);
+        await expect(
+          store.commit({ events: [env(2)], fence: { partition: 5, epoch: 1 } }),
+        ).rejects.toMatchObject({ code: 'WARDEN_STORE_FENCED' });
+        // Another partition has epochs of its own, and a unit without a fence is not checked.
+        await store.commit({ events: [env(2)], fence: { partition: 6, epoch: 1 } });
+        await store.commit({ events: [env(3)] });
+        await expectLog([1, 2, 3].map(idOf));
+      });
+
+      it('refuses a fence that is not a partition and an epoch as non-negative integers', async () => {
+        for (const fence of [
+          { partition: -1, epoch: 1 },
+          { partition: 0, epoch: 1.5 },
+          { partition: 0, epoch: Number.NaN },
+        ]) {
+          await expect(store.commit({ events: [env(1)], fence })).rejects.toMatchObject({
+            code: 'WARDEN_INTERNAL',
+          });
+        }
+        await expectLog([]);
+      });
+
+      it('lands no commit of an old epoch after the first commit of a newer one, under concurrency', async () => {
+        await store.commit({ fence: { partition: 1, epoch: 1 } });
+        const outcomes = await Promise.all(
+          Array.from({ length: 24 }, (_, i) =>
+            store
+              .commit({
+                events: [env(i + 1, { key: `k${i % 4}` })],
+                fence: { partition: 1, epoch: i === 12 ? 2 : 1 },
+              })
+              .then(
+                (stored) => ({ i, position: stored[0]!.position }),
+                (e: unknown) => ({ i, code: (e as { code?: string }).code }),
+              ),
+          ),
+        );
+        const newer = outcomes.find((o) => o.i === 12)!;
+        expect(newer).toHaveProperty('position');
+        const newerPosition = (newer as { position: number }).position;
+        for (const o of outcomes) {
+          if (o.i === 12) continue;
+          // Each old-epoch commit either landed before the newer epoch's or was fenced.
+          if ('position' in o) expect(o.position).toBeLessThan(newerPosition);
+          else expect(o.code).toBe('WARDEN_STORE_FENCED');
+        }
+        const landed = outcomes.filter((o) => 'position' in o).length;
+        expect(await store.head()).toBe(landed);
+        expect((await verifyChain(store.read())).ok).toBe(true);
+        await expect(
+          store.commit({ events: [env(99)], fence: { partition: 1, epoch: 1 } }),
+        ).rejects.toMatchObject({ code: 'WARDEN_STORE_FENCED' });
+      });
     });
 
     describe('state records', () => {
@@ -814,6 +913,19 @@ export function eventStoreContract(
         expect(next[0]).toMatchObject({ position: 7, version: 4 });
         await expect(store.append([env(1)])).rejects.toMatchObject({ code: 'WARDEN_EVENT_DUPLICATE' });
         expect(await verifyChain(store.read())).toEqual({ ok: true, checked: 7, headHash: next[0]!.hash });
+      });
+
+      it('keeps partition epochs across close and re-open', async () => {
+        await store.commit({ events: [env(1)], fence: { partition: 2, epoch: 7 } });
+        await store.close();
+        closed = true;
+        store = await options.reopen!();
+        closed = false;
+        await expect(
+          store.commit({ events: [env(2)], fence: { partition: 2, epoch: 6 } }),
+        ).rejects.toMatchObject({ code: 'WARDEN_STORE_FENCED', details: { current: 7 } });
+        await store.commit({ events: [env(2)], fence: { partition: 2, epoch: 7 } });
+        expect(await store.head()).toBe(2);
       });
     });
   });

@@ -1,12 +1,6 @@
 /**
- * `partition = hash(key) mod partitions`, with 32-bit FNV-1a over the key's UTF-16 code units.
- * Every transport uses this function so that an account lands on the same partition everywhere.
+ * `partition = hash(key) mod partitions` (32-bit FNV-1a): the one function of
+ * `domain/partitioning.ts`, re-exported here for the transports, so that an account lands on the
+ * same partition in every transport and process.
  */
-export function partitionOf(key: string, partitions: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % partitions;
-}
+export { partitionOf } from '../../domain/partitioning.ts';

@@ -12,6 +12,7 @@ import type {
   WriterLock,
 } from '../../../ports/store.ts';
 import { GENESIS_HASH, linkHash } from '../chain.ts';
+import { checkFence, fenced } from '../fence.ts';
 import { HeldWriterLock, holderRecord, storeLocked, thisProcess } from '../writer-lock.ts';
 
 /** Options of the in-memory store. */
@@ -48,6 +49,8 @@ export class MemoryEventStore implements EventStore {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly positionRows = new Map<string, PositionRow>();
   private readonly decisionRows = new Map<string, DecisionRow>();
+  /** The newest epoch each transport partition committed under (fencing). */
+  private readonly partitionEpochs = new Map<number, number>();
   private readonly now: () => number;
   /** The writer lock, while a handle holds it. */
   private writer: HeldWriterLock | undefined;
@@ -63,10 +66,17 @@ export class MemoryEventStore implements EventStore {
 
   async commit(unit: CommitUnit): Promise<StoredEvent[]> {
     const events = unit.events ?? [];
+    const fence = unit.fence;
+    checkFence(fence);
+    const current = fence === undefined ? undefined : this.partitionEpochs.get(fence.partition);
+    if (fence !== undefined && current !== undefined && fence.epoch < current) throw fenced(fence, current);
     this.checkEvents(events, unit.expectedVersion);
     if (unit.processed !== undefined) this.checkInbox(unit.processed.consumer, unit.processed.eventIds);
 
     // Every check passed: nothing below can fail, so the unit applies whole.
+    if (fence !== undefined && (current === undefined || fence.epoch > current)) {
+      this.partitionEpochs.set(fence.partition, fence.epoch);
+    }
     const stored = this.appendChecked(events);
     for (const r of unit.records ?? []) {
       let collection = this.stateRecords.get(r.collection);

@@ -9,7 +9,6 @@ import type {
   PositionRow,
   ReadQuery,
   Snapshot,
-  StateRecord,
   StoredEvent,
   WriterLock,
 } from '../../../ports/store.ts';
@@ -33,10 +32,13 @@ import {
   storeLocked,
   thisProcess,
 } from '../writer-lock.ts';
-import { isConnectionError, maskUrl, sqlState, unavailable } from './errors.ts';
+import { isConnectionError, maskUrl, unavailable } from './errors.ts';
+import { claimFence, claimSql } from './fencing.ts';
 import { migrate, quoteIdent } from './migrations.ts';
 import { PositionSubscription } from './notify.ts';
+import { writeRecords } from './records.ts';
 import { EVENT_CHUNK, EVENT_INSERT_WIDTH, insertEventsSql, statements } from './sql.ts';
+import { inTransaction } from './transaction.ts';
 import { type PreparedUnit, prepare, transpose } from './unit.ts';
 import { takePostgresWriterLock } from './writer-lock.ts';
 
@@ -111,6 +113,7 @@ class PostgresEventStore implements EventStore {
   private readonly subscriptions = new Set<PositionSubscription>();
   private readonly sql: ReturnType<typeof statements>;
   private readonly quotedSchema: string;
+  private readonly claimSql: string;
   private fullChunk: string | undefined;
 
   constructor(
@@ -120,6 +123,7 @@ class PostgresEventStore implements EventStore {
   ) {
     this.quotedSchema = quoteIdent(schema);
     this.sql = statements(this.quotedSchema);
+    this.claimSql = claimSql(this.quotedSchema);
   }
 
   /** The INSERT of a full chunk of events, built once. */
@@ -140,7 +144,8 @@ class PostgresEventStore implements EventStore {
       prepared.positions.length === 0 &&
       prepared.decisions.length === 0 &&
       (prepared.processed?.eventIds.length ?? 0) === 0 &&
-      prepared.snapshot === undefined;
+      prepared.snapshot === undefined &&
+      prepared.fence === undefined;
     if (nothingToDo) {
       this.checkOpen();
       return [];
@@ -317,55 +322,14 @@ class PostgresEventStore implements EventStore {
   }
 
   /** Runs `work` in one transaction on one pool connection; any failure rolls everything back. */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.checkOpen();
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw unavailable(this.url, error);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw this.translate(error);
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /** Store errors for what the database refused; connection failures as WARDEN_STORE_UNAVAILABLE. */
-  private translate(error: unknown): unknown {
-    if (error instanceof WardenError) return error;
-    if (isConnectionError(error)) return unavailable(this.url, error);
-    if (sqlState(error) === '23505') {
-      const { constraint, detail } = error as pg.DatabaseError;
-      if (constraint === 'events_id_key') {
-        const id = /\(id\)=\((.*)\) already exists/.exec(detail ?? '')?.[1];
-        return new WardenError('WARDEN_EVENT_DUPLICATE', `event ${id ?? '(unknown id)'} is already stored`, {
-          id,
-        });
-      }
-      if (constraint === 'events_key_version_key') {
-        return new WardenError('WARDEN_STORE_CONFLICT', 'another append took the same key version', {
-          detail,
-        });
-      }
-    }
-    return error;
+    return inTransaction(this.pool, this.url, work);
   }
 
   private async commitIn(client: pg.PoolClient, unit: PreparedUnit): Promise<StoredEvent[]> {
     const sql = this.sql;
+    await claimFence(client, this.claimSql, unit.fence);
     let stored: StoredEvent[] = [];
     if (unit.events.length > 0 || unit.snapshot !== undefined) {
       // Every writer of events takes this row lock first, so appends serialise across processes.
@@ -402,7 +366,7 @@ class PostgresEventStore implements EventStore {
         );
       }
     }
-    if (unit.records.size > 0) await this.writeRecords(client, unit.records);
+    if (unit.records.size > 0) await writeRecords(client, sql, unit.records);
     if (unit.positions.length > 0) {
       const columns = transpose(unit.positions.map(positionValues), 13);
       await client.query(sql.upsertPositions, [...columns, Date.now()]);
@@ -475,26 +439,5 @@ class PostgresEventStore implements EventStore {
     }
     await client.query(this.sql.updateHead, [headPosition + n, previous]);
     return stored;
-  }
-
-  private async writeRecords(
-    client: pg.PoolClient,
-    records: ReadonlyMap<string, StateRecord>,
-  ): Promise<void> {
-    const upsert: [string[], string[], string[]] = [[], [], []];
-    const remove: [string[], string[]] = [[], []];
-    for (const r of records.values()) {
-      const value = r.value === null || r.value === undefined ? undefined : JSON.stringify(r.value);
-      if (value === undefined) {
-        remove[0].push(r.collection);
-        remove[1].push(r.id);
-      } else {
-        upsert[0].push(r.collection);
-        upsert[1].push(r.id);
-        upsert[2].push(value);
-      }
-    }
-    if (upsert[0].length > 0) await client.query(this.sql.upsertRecords, upsert);
-    if (remove[0].length > 0) await client.query(this.sql.deleteRecords, remove);
   }
 }

@@ -1,6 +1,7 @@
 import { WardenError } from '../../../domain/errors.ts';
 import type { Envelope } from '../../../domain/events/envelope.ts';
 import type { CommitUnit, DecisionRow, PositionRow, StateRecord } from '../../../ports/store.ts';
+import { checkFence, type Fence } from '../fence.ts';
 import { envelopeOf } from '../sql-rows.ts';
 
 /** One event of a batch, with what does not depend on its place in the log computed up front. */
@@ -21,10 +22,12 @@ export interface PreparedUnit {
   readonly decisions: readonly DecisionRow[];
   readonly processed: { readonly consumer: string; readonly eventIds: readonly string[] } | undefined;
   readonly snapshot: { readonly name: string; readonly data: string } | undefined;
+  readonly fence: Fence | undefined;
 }
 
 /** Checks a unit and serialises its payloads outside the transaction, so the lock is held briefly. */
 export function prepare(unit: CommitUnit): PreparedUnit {
+  checkFence(unit.fence);
   const batch = unit.events ?? [];
   const ids = new Set<string>();
   const keys: string[] = [];
@@ -95,6 +98,7 @@ export function prepare(unit: CommitUnit): PreparedUnit {
       unit.snapshot === undefined
         ? undefined
         : { name: unit.snapshot.name, data: JSON.stringify(unit.snapshot.data) ?? 'null' },
+    fence: unit.fence,
   };
 }
 

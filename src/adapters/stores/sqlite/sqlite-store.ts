@@ -15,6 +15,7 @@ import type {
   WriterLock,
 } from '../../../ports/store.ts';
 import { GENESIS_HASH, linkHash } from '../chain.ts';
+import { checkFence } from '../fence.ts';
 import {
   type DecisionDbRow,
   decisionOf,
@@ -26,9 +27,17 @@ import {
   positionValues,
   storedEventOf,
 } from '../sql-rows.ts';
-import { HeldWriterLock, holderRecord, recordedHolder, storeLocked, thisProcess } from '../writer-lock.ts';
+import {
+  type HeldWriterLock,
+  holderRecord,
+  recordedHolder,
+  storeLocked,
+  thisProcess,
+} from '../writer-lock.ts';
+import { SqliteFencing } from './fencing.ts';
 import { migrate } from './migrate.ts';
 import { prepareStatements, type Statements } from './rows.ts';
+import { takeSqliteWriterLock } from './writer-lock.ts';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -87,6 +96,7 @@ export class SqliteEventStore implements EventStore {
   private dataVersion = -1;
 
   private readonly stmt: Statements;
+  private readonly fencing: SqliteFencing;
   private readonly readStatements = new Map<string, Database.Statement<unknown[], EventDbRow>>();
   private readonly write: Database.Transaction<(unit: CommitUnit) => Appended>;
 
@@ -111,6 +121,7 @@ export class SqliteEventStore implements EventStore {
       migrate(db, path);
       this.db = db;
       this.stmt = prepareStatements(db);
+      this.fencing = new SqliteFencing(db);
     } catch (error) {
       db?.close();
       if (error instanceof WardenError) throw error;
@@ -134,6 +145,7 @@ export class SqliteEventStore implements EventStore {
 
   async commit(unit: CommitUnit): Promise<StoredEvent[]> {
     const events = unit.events ?? [];
+    checkFence(unit.fence);
     if (unit.expectedVersion !== undefined && events.some((e) => e.key !== events[0]!.key)) {
       throw new WardenError(
         'WARDEN_STORE_CONFLICT',
@@ -268,53 +280,19 @@ export class SqliteEventStore implements EventStore {
       throw new WardenError('WARDEN_STORE_UNAVAILABLE', `${name} is closed`, { path: this.path });
     }
     if (this.writer !== undefined) throw storeLocked(name, this.writer.holder);
-    // The lock is a write transaction held open on a file of its own (never written, so it stays
-    // empty): SQLite's operating-system lock on it is dropped when the process ends, however it
-    // ends, so a dead holder never blocks the next writer. SQLite also keeps two connections of
-    // one process apart. The store's own file cannot carry it: its writes would wait behind it.
-    const lockPath = this.path === ':memory:' || this.path === '' ? ':memory:' : `${this.path}-lock`;
-    let opened: Database.Database | undefined;
-    try {
-      opened = new Database(lockPath, { timeout: 0 });
-      // Nothing is ever written to it: no journal file beside it either.
-      opened.pragma('journal_mode = MEMORY');
-    } catch (error) {
-      opened?.close();
-      throw new WardenError(
-        'WARDEN_STORE_UNAVAILABLE',
-        `cannot open the writer lock file ${lockPath} of ${name}: ${causeOf(error)}`,
-        { path: this.path, cause: causeOf(error) },
-      );
-    }
-    const lockDb = opened;
-    try {
-      lockDb.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      lockDb.close();
-      if (sqliteCode(error).startsWith('SQLITE_BUSY')) throw storeLocked(name, await recordedHolder(this));
-      throw new WardenError(
-        'WARDEN_STORE_UNAVAILABLE',
-        `cannot take the writer lock of ${name} (${lockPath}): ${causeOf(error)}`,
-        { path: this.path, cause: causeOf(error) },
-      );
-    }
-    const lock: HeldWriterLock = new HeldWriterLock(thisProcess(options.command, this.now), async () => {
-      try {
-        // Still ours to remove: the lock is held until lockDb closes below.
-        if (!this.closed) await this.commit({ records: [holderRecord(null)] });
-      } catch {
-        // The next holder overwrites a record left behind.
-      } finally {
-        lockDb.close();
+    const lock = await takeSqliteWriterLock({
+      path: this.path,
+      name,
+      holder: thisProcess(options.command, this.now),
+      refused: async () => storeLocked(name, await recordedHolder(this)),
+      record: async (holder) => {
+        await this.commit({ records: [holderRecord(holder)] });
+      },
+      storeClosed: () => this.closed,
+      onReleased: () => {
         if (this.writer === lock) this.writer = undefined;
-      }
+      },
     });
-    try {
-      await this.commit({ records: [holderRecord(lock.holder)] });
-    } catch (error) {
-      lockDb.close();
-      throw error;
-    }
     this.writer = lock;
     return lock;
   }
@@ -329,6 +307,7 @@ export class SqliteEventStore implements EventStore {
   /** The body of the write transaction: runs with the write lock held. */
   private writeUnit(unit: CommitUnit): Appended {
     const now = this.now();
+    this.fencing.check(unit.fence);
     const appended = this.insertEvents(unit.events ?? [], unit.expectedVersion);
     for (const r of unit.records ?? []) {
       if (r.value === null) this.stmt.deleteRecord.run(r.collection, r.id);
