@@ -6,7 +6,6 @@ import { WardenError } from '../domain/errors.ts';
 import { EventRegistry } from '../domain/events/registry.ts';
 import { moneyFixed } from '../domain/money.ts';
 import { pnlPercent, unrealizedPnl } from '../domain/position.ts';
-import { createTickGuard } from '../domain/tick-guard.ts';
 import { DemoEdgeSource } from '../engine/demo-edge-source.ts';
 import type { EventSink } from '../engine/event-sink.ts';
 import { TickConflator } from '../engine/tick-conflator.ts';
@@ -20,8 +19,8 @@ import { EventLog } from './event-log.ts';
 import { continuedSeed, feedRecord, loadFeedState } from './feed-resume.ts';
 import type { Logger } from './logger.ts';
 import { DurableEngine, type StartReport } from './persistence/durable.ts';
-import { outlierProblem, priceGuardOf } from './price-guard.ts';
 import { Runtime, runtimeStatus } from './runtime/runtime.ts';
+import { TickGate } from './runtime/tick-gate.ts';
 import { loadTradeLedger, TradeLedger } from './trade-report.ts';
 
 export interface DaemonOptions {
@@ -273,8 +272,8 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   });
   cleanup.add('stop the status lines', () => cancelStatus());
 
-  const guard = createTickGuard(config.instruments.map((i) => i.symbol));
-  const prices = priceGuardOf(config);
+  // Record checks and the price guard, as in a replay: a refused tick is logged and skipped.
+  const gate = new TickGate(config, (p) => logger.warn(`skipped tick: ${p.message} [${p.code}]`));
   const feed = createSyntheticFeed({
     seed: continuedSeed(feedConfig.seed, feedTicks),
     symbols: feedConfig.symbols.map((s) => ({
@@ -310,21 +309,11 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   };
   try {
     for await (const tick of feed.ticks({ signal, onProblem: (p) => logger.warn(`feed: ${p.message}`) })) {
-      const problem = guard.check(tick);
-      if (problem !== undefined) {
-        logger.warn(`skipped tick: ${problem.message} [${problem.code}]`);
-        continue;
-      }
-      feedTicks++;
       // A jump beyond the price guard waits for the next ticks: confirmed, it goes with their range.
-      const verdict = prices.push(tick);
-      for (const bad of verdict.rejected) {
-        const p = outlierProblem(bad);
-        logger.warn(`skipped tick: ${p.message} [${p.code}]`);
-      }
-      if (verdict.accept === undefined) continue;
+      const passed = gate.pass(tick, () => feedTicks++);
+      if (passed === undefined) continue;
       feedPrices[tick.symbol] = tick.price;
-      conflator.push(verdict.accept.tick, verdict.accept.range);
+      conflator.push(passed.tick, passed.range);
       if (!drainScheduled) {
         drainScheduled = true;
         setImmediate(drain);

@@ -8,7 +8,6 @@ import type { Envelope } from '../domain/events/envelope.ts';
 import { EventRegistry } from '../domain/events/registry.ts';
 import { Decimal, moneyString } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
-import { createTickGuard } from '../domain/tick-guard.ts';
 import type { TickRange } from '../domain/tick-range.ts';
 import { CountingSink, fanOut } from '../engine/event-sink.ts';
 import type { InputProblem, MarketDataSource, SourcedTick } from '../ports/market-data.ts';
@@ -26,9 +25,9 @@ import {
   type ReplayProgress,
 } from './persistence/replay-run.ts';
 import { StoreWriter } from './persistence/store-writer.ts';
-import { outlierProblem, priceGuardOf } from './price-guard.ts';
 import { TimeSteps } from './replay-checks.ts';
 import { Runtime, runtimeStatus } from './runtime/runtime.ts';
+import { TickGate } from './runtime/tick-gate.ts';
 import { TradeLedger, type TradeReport } from './trade-report.ts';
 
 export interface ReplayOptions {
@@ -190,7 +189,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
     if (++sinceCommit >= commitEvery || writer.pending >= 20_000) await commit(false);
   };
-  const guard = createTickGuard(config.instruments.map((i) => i.symbol));
   const problems: Record<string, number> = {};
   const report = (problem: InputProblem) => {
     problems[problem.code] = (problems[problem.code] ?? 0) + 1;
@@ -215,7 +213,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     handled++;
     report(problem);
   };
-  const prices = priceGuardOf(config);
+  // Record checks and the price guard: a problem counts as handled input.
+  const ticks = new TickGate(config, refuse);
   /**
    * One tick the clock-jump filter let through: checked, then past the price guard, which may
    * hold it back until the next ticks confirm the move (it is processed then, with their range).
@@ -251,20 +250,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
    * Returns a promise only when something must be awaited: the common tick costs no await.
    */
   const take = (input: SourcedTick): Promise<void> | undefined => {
-    const problem = guard.check(input);
-    if (problem !== undefined) {
-      handled++;
-      report(problem);
-      return undefined;
-    }
-    jumps.accepted(input);
-    const verdict = prices.push(input);
-    for (const bad of verdict.rejected) {
-      handled++;
-      report(outlierProblem(bad));
-    }
-    if (verdict.accept === undefined) return undefined;
-    const { tick, range, count } = verdict.accept;
+    const passed = ticks.pass(input, (checked) => jumps.accepted(checked));
+    if (passed === undefined) return undefined;
+    const { tick, range, count } = passed;
     handled += count;
     ticksAccepted += count;
     if (!started_) {
@@ -332,7 +320,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       } else for (const o of outcomes) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
     }
     for (const o of jumps.flush()) await (o.tick !== undefined ? take(o.tick) : refuse(o.problem));
-    for (const held of prices.drain()) refuse(outlierProblem(held, true));
+    ticks.drain();
     await Promise.all(pending);
     await rt.idle();
     if (writer !== undefined) {
