@@ -1,3 +1,4 @@
+import type { Urgency } from '../events/envelope.ts';
 import { rootSymbol } from '../instrument.ts';
 import type { Decimal } from '../money.ts';
 import type { DailyBoundary, SessionSpec } from './calendar.ts';
@@ -34,6 +35,20 @@ export type EnforcementAction =
   | 'FLATTEN'
   | 'HALT';
 
+/**
+ * A broken rule as an evaluator reports it: what `Risk.Limit.Breached.v1` records (`rule`,
+ * `limit`, `value`, `action`) and how urgent the event is. Money is a `Decimal`, counts and
+ * seconds are numbers.
+ */
+export interface RuleBreach {
+  readonly rule: RuleCode;
+  readonly limit: Decimal | number;
+  readonly value: Decimal | number;
+  readonly action: EnforcementAction;
+  readonly urgency: Urgency;
+}
+
+/** The parameters of TradeFrequencyLimit. */
 export interface TradeFrequencyRule {
   readonly perMinute?: number;
   readonly perHour?: number;
@@ -42,6 +57,7 @@ export interface TradeFrequencyRule {
   readonly cooldownSeconds: number;
 }
 
+/** One tier of CooldownAfterLoss. */
 export interface CooldownTier {
   /** A single close realizing at least this loss (a positive amount) … */
   readonly loss?: Decimal;

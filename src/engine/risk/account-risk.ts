@@ -2,7 +2,10 @@ import { type Account, accountBalance } from '../../domain/account.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { type Decimal, ZERO } from '../../domain/money.ts';
 import { type Position, unrealizedPnl } from '../../domain/position.ts';
+import { maxLossFloor as floorOf } from '../../domain/risk/account-limit-rules.ts';
+import type { ClosedDay } from '../../domain/risk/day-rules.ts';
 import type { AccountRiskSpec } from '../../domain/risk/rules.ts';
+import type { StopOrder } from '../../domain/risk/stop-rules.ts';
 import { WindowCounter } from '../../domain/risk/window-counter.ts';
 import type { CancelTimer } from '../../ports/clock.ts';
 
@@ -20,13 +23,6 @@ export interface PositionLevels {
   profit: number;
 }
 
-/** A working stop order that protects a position. */
-export interface StopOrder {
-  readonly symbol: string;
-  readonly side: 'buy' | 'sell';
-  readonly stopPrice: number;
-}
-
 /** Everything the risk engine remembers about one account between events. */
 export interface AccountRisk {
   readonly id: string;
@@ -35,8 +31,10 @@ export interface AccountRisk {
   tradingDay: string;
   /** Cash balance when the trading day started: daily PnL = equity − this. */
   dayStartBalance: Decimal;
-  /** Balance when Warden started watching the account (the evaluation's starting balance). */
-  /** Balance when Warden first started on the account (restored after a restart). */
+  /**
+   * Balance when Warden first started watching the account (the evaluation's starting balance),
+   * restored after a restart.
+   */
   initialBalance: Decimal;
   /** Highest end-of-day balance so far (the trailing maximum loss follows it). */
   eodHigh: Decimal;
@@ -50,12 +48,13 @@ export interface AccountRisk {
   /** Working protective stop orders by client order id. */
   readonly stopOrders: Map<string, StopOrder>;
   /** Closed trading days with their PnL, oldest first. */
-  readonly days: { readonly day: string; readonly pnl: Decimal; readonly traded: boolean }[];
+  readonly days: ClosedDay[];
   tradedToday: boolean;
   challenge: 'IN_PROGRESS' | 'PASSED' | 'FAILED';
   failedRule?: string;
 }
 
+/** A new account's risk state: the trading day `tradingDay` starts at `balance`, nothing counted yet. */
 export function createAccountRisk(spec: AccountRiskSpec, balance: Decimal, tradingDay: string): AccountRisk {
   return {
     id: spec.accountId,
@@ -83,11 +82,7 @@ export function createAccountRisk(spec: AccountRiskSpec, balance: Decimal, tradi
  * end-of-day balance − amount, never above the starting balance (it stops trailing there).
  */
 export function maxLossFloor(a: AccountRisk): Decimal | undefined {
-  const rule = a.spec.rules.maxLoss;
-  if (rule === undefined) return undefined;
-  if (rule.trailing === 'none') return a.initialBalance.minus(rule.amount);
-  const trailed = a.eodHigh.minus(rule.amount);
-  return trailed.gt(a.initialBalance) ? a.initialBalance : trailed;
+  return floorOf(a.spec.rules.maxLoss, a.initialBalance, a.eodHigh);
 }
 
 /** An account's money at a set of prices, exactly. */
