@@ -1,5 +1,7 @@
 import {
+  ExitStageReachedV1,
   MilestoneReachedV1,
+  PositionModifiedV1,
   StopApproachingV1,
   StopLossHitV1,
   TakeProfitHitV1,
@@ -92,6 +94,7 @@ export function triggerEvent(
   }
 }
 
+/** The `Position.Time.Decayed.v1` of a position open longer than its profile's limit. */
 export function timeDecayEvent(
   events: EventFactory,
   position: Position,
@@ -103,5 +106,39 @@ export function timeDecayEvent(
     ...triggerFields(position, instrument, price),
     openedAt: isoTime(position.openedAt),
     ageHours: round6((now - position.openedAt) / 3_600_000),
+  });
+}
+
+/** The `Position.Exit.StageReached.v1` of an exit stage (`tag`) that exits `quantity`. */
+export function stageReachedEvent(
+  events: EventFactory,
+  fired: FiredTrigger,
+  position: Position,
+  instrument: Instrument,
+  quantity: number,
+): Envelope {
+  return events.create(ExitStageReachedV1, position.accountId, {
+    ...triggerFields(position, instrument, fired.price),
+    stage: fired.tag!,
+    levelPct: fired.level ?? 0,
+    exitQuantity: quantity,
+  });
+}
+
+/**
+ * The `Trading.Position.Modified.v1` of a trailing stop that activated or moved with the peak
+ * (`source: TRAILING_STOP`: it sits beside the hard stop and changes neither level).
+ */
+export function trailingMoveEvent(events: EventFactory, fired: FiredTrigger, position: Position): Envelope {
+  return events.create(PositionModifiedV1, position.accountId, {
+    positionId: position.id,
+    accountId: position.accountId,
+    symbol: position.symbol,
+    side: position.side,
+    trailingStopPrice: fired.trailingStop!,
+    peakPrice: fired.peak!,
+    source: 'TRAILING_STOP',
+    reasoning:
+      fired.kind === 'TRAILING_ACTIVATED' ? 'trailing stop activated' : 'trailing stop moved with the peak',
   });
 }
