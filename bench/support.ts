@@ -29,6 +29,7 @@ profiles: { default: { policy: hold } }`,
       id: `a${i}`,
       balance: '1000000000',
       currency: 'USD',
+      venue: 'default',
       ...options.account?.(i),
     })),
     instruments: options.symbols.map((symbol) => ({

@@ -36,6 +36,7 @@ import type { Venue } from '../ports/venue.ts';
 import { BUILTIN_PROFILES, resolveProfiles } from './config/profiles.ts';
 import { accountProfilesOf, riskSpecsOf } from './config/risk.ts';
 import type { WardenConfig } from './config/schema.ts';
+import { paperVenueConfig } from './config/venues.ts';
 import { standingOf } from './status.ts';
 
 /** Everything one engine instance is made of; built only here (the composition root). */
@@ -162,16 +163,17 @@ export function paperVenueOf(
   config: WardenConfig,
   deps: { clock: Clock; ids: IdGenerator; hooks?: VenueHooks },
 ): PaperVenue {
+  const venue = paperVenueConfig(config);
   return createPaperVenue({
     clock: deps.clock,
     ids: deps.ids,
     instruments: instrumentsOf(config),
     accounts: config.accounts.map((a) => ({ id: a.id, balance: a.balance })),
-    slippageBps: config.venue.slippageBps,
-    feeBps: config.venue.feeBps,
-    leverage: config.venue.leverage,
-    ...(config.venue.partialFills !== undefined ? { partialFills: config.venue.partialFills } : {}),
-    outages: config.venue.outages.map((o) => ({ from: o.at, to: o.at + o.seconds * 1000 })),
+    slippageBps: venue.slippageBps,
+    feeBps: venue.feeBps,
+    leverage: venue.leverage,
+    ...(venue.partialFills !== undefined ? { partialFills: venue.partialFills } : {}),
+    outages: venue.outages.map((o) => ({ from: o.at, to: o.at + o.seconds * 1000 })),
     ...(deps.hooks?.onAccepted !== undefined ? { onAccepted: deps.hooks.onAccepted } : {}),
     ...(deps.hooks?.restore !== undefined ? { restore: deps.hooks.restore } : {}),
   });
@@ -339,7 +341,7 @@ export function compose(
         })
       : undefined;
   const venuePort: Venue = venue;
-  venuePort.onConnection?.((connected, message) => risk?.onConnection(connected, message));
+  venuePort.onConnection((e) => risk?.onConnection(e.connected, e.message));
   const entry = new EntryFlow({
     clock,
     engine,

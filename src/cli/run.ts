@@ -76,7 +76,9 @@ Examples:
   $ warden run --store postgres://warden@db.internal/warden`,
     )
     .action(async (flags: RunFlags) => {
-      const config = flags.config !== undefined ? await loadConfig(flags.config) : defaultConfig();
+      const onWarning = (w: string) => process.stderr.write(`${w}\n`);
+      const config =
+        flags.config !== undefined ? await loadConfig(flags.config, { onWarning }) : defaultConfig();
       const pretty = logFormatOf(flags.logFormat);
       const logger = createLogger({
         level: flags.logLevel ?? config.logging.level,

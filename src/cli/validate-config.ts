@@ -16,7 +16,7 @@ Examples:
   $ warden validate-config my-desk.yaml && warden run --config my-desk.yaml`,
     )
     .action(async (file: string) => {
-      const config = await loadConfig(file);
+      const config = await loadConfig(file, { onWarning: (w) => process.stderr.write(`${w}\n`) });
       const positions = config.positions?.length ?? 0;
       process.stdout.write(
         `${file}: valid (${config.accounts.length} account(s), ${config.instruments.length} instrument(s), ${positions} position(s))\n`,

@@ -112,3 +112,26 @@ export class VenueError extends WardenError {
     this.reason = reason;
   }
 }
+
+/**
+ * A venue was asked for something its `capabilities` say it cannot do: a call (`replaceOrder`,
+ * `order`, `balances`, …) or an order type or flag (`stop`, `reduceOnly`). A rejection (retrying
+ * cannot help) with its own code, `WARDEN_VENUE_NOT_SUPPORTED`, and reason `NOT_SUPPORTED`.
+ */
+export class VenueNotSupportedError extends VenueError {
+  override readonly code: ErrorCode = 'WARDEN_VENUE_NOT_SUPPORTED';
+  /** The venue's name (`Venue.name`). */
+  readonly venue: string;
+  /** What was asked: a call (`replaceOrder`) or an order feature (`placeOrder: stop orders`). */
+  readonly operation: string;
+
+  constructor(venue: string, operation: string, details?: Readonly<Record<string, unknown>>) {
+    super('rejected', 'NOT_SUPPORTED', `venue ${venue} does not support ${operation}`, {
+      venue,
+      operation,
+      ...details,
+    });
+    this.venue = venue;
+    this.operation = operation;
+  }
+}

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VenueError, VenueNotSupportedError } from '../../src/domain/errors.ts';
 import type { Instrument } from '../../src/domain/instrument.ts';
 import { dec } from '../../src/domain/money.ts';
 import type { Fill, OrderRequest } from '../../src/domain/order.ts';
@@ -21,6 +22,16 @@ export interface VenueHarness {
   readonly balance: number;
   /** Moves the market of `symbol` to `price` (a last trade, no quotes) and waits until the venue saw it. */
   setPrice(price: number): Promise<void>;
+  /**
+   * Cuts the venue's connection (a fake closes its sockets and refuses requests; the paper venue
+   * starts an outage) and resolves once the venue has reported the loss. The market keeps moving
+   * through `setPrice` meanwhile. Absent: the connection cases are skipped.
+   */
+  disconnect?(): Promise<void>;
+  /** Ends what `disconnect` started and resolves once the venue has reported it is connected again. */
+  reconnect?(): Promise<void>;
+  /** True when the venue reports fills again after a reconnection (the suite then checks it did). */
+  readonly redeliversFills?: boolean;
   /** Stops what the harness started (fake servers); the suite closes the venue itself. */
   dispose?(): Promise<void>;
 }
@@ -50,6 +61,7 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
   describe(`venue contract: ${name}`, async () => {
     const probe = await factory();
     const caps = probe.venue.capabilities;
+    const outages = probe.disconnect !== undefined && probe.reconnect !== undefined;
     await probe.venue.close();
     await probe.dispose?.();
 
@@ -70,6 +82,11 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
     const fills = (): Fill[] => reports.flatMap((r) => (r.kind === 'fill' ? [r.fill] : []));
     const filledQuantity = () =>
       fills()
+        .reduce((sum, f) => sum.plus(f.quantity), dec(0))
+        .toNumber();
+    /** Filled quantity counting each fill id once, as a consumer books them. */
+    const bookedQuantity = () =>
+      [...new Map(fills().map((f) => [f.fillId, f])).values()]
         .reduce((sum, f) => sum.plus(f.quantity), dec(0))
         .toNumber();
 
@@ -98,6 +115,12 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
         'replaceOrder',
         'partialFills',
         'positionQuery',
+        'orderLookup',
+        'fillIds',
+        'fillQuery',
+        'balances',
+        'instruments',
+        'connectionEvents',
       ] as const) {
         expect(typeof caps[key]).toBe('boolean');
       }
@@ -382,5 +405,345 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
         }
       },
     );
+
+    describe('connection', () => {
+      it('connects, and a second connect resolves too', async () => {
+        await venue.connect();
+        await venue.connect();
+      });
+
+      it('has client order id rules: a positive whole length and an unflagged pattern', () => {
+        const rules = venue.clientOrderIds;
+        expect(Number.isInteger(rules.maxLength) && rules.maxLength > 0).toBe(true);
+        expect(rules.pattern).toBeInstanceOf(RegExp);
+        expect(rules.pattern.global || rules.pattern.sticky).toBe(false);
+      });
+
+      it.skipIf(!caps.connectionEvents || !outages)(
+        'reports the loss and the return of the connection, in order, with a time and a message',
+        async () => {
+          const events: { connected: boolean; message: string; at: number }[] = [];
+          venue.onConnection((e) => events.push(e));
+          await h.disconnect!();
+          await eventually(() => expect(events.map((e) => e.connected)).toEqual([false]));
+          await h.reconnect!();
+          await eventually(() => expect(events.map((e) => e.connected)).toEqual([false, true]));
+          for (const e of events) {
+            expect(e.message.length).toBeGreaterThan(0);
+            expect(Number.isFinite(e.at)).toBe(true);
+          }
+          expect(events[1]!.at).toBeGreaterThanOrEqual(events[0]!.at);
+        },
+      );
+
+      it.skipIf(!caps.limitOrders || !outages)(
+        'fails calls while down as transient only, and reports a fill made meanwhile once back',
+        async () => {
+          const events: boolean[] = [];
+          const placed = await venue.placeOrder(order({ side: 'sell', type: 'limit', limitPrice: px(2) }));
+          await h.disconnect!();
+          // A call while down either works or fails as transient: never as a refusal to act upon.
+          const during = await venue.openOrders(h.accountId).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (during !== undefined) {
+            expect(during).toBeInstanceOf(VenueError);
+            expect((during as VenueError).retry).toBe('transient');
+          }
+          await h.setPrice(px(3));
+          venue.onConnection((e) => {
+            // Reports held over the loss come before the venue says it is back.
+            if (e.connected) events.push(bookedQuantity() === lot);
+          });
+          await h.reconnect!();
+          await eventually(() => expect(bookedQuantity()).toBe(lot));
+          expect(fills().every((f) => f.clientOrderId === placed.clientOrderId && f.price === px(2))).toBe(
+            true,
+          );
+          if (caps.connectionEvents) await eventually(() => expect(events).toEqual([true]));
+        },
+      );
+
+      it.skipIf(!caps.marketOrders || !caps.fillIds || !outages)(
+        'reports a fill again after a reconnection only with the same fill id and content',
+        async () => {
+          const placed = await venue.placeOrder(order({ side: 'buy', type: 'market' }));
+          await eventually(() => expect(filledQuantity()).toBe(lot));
+          await h.disconnect!();
+          await h.reconnect!();
+          const byId = new Map<string, Fill[]>();
+          for (const f of fills()) byId.set(f.fillId, [...(byId.get(f.fillId) ?? []), f]);
+          if (h.redeliversFills) await eventually(() => expect(fills().length).toBeGreaterThan(byId.size));
+          for (const again of byId.values()) for (const f of again) expect(f).toEqual(again[0]);
+          // Booked once per fill id, the fills add up to the order.
+          const booked = [...byId.values()].map((again) => again[0]!);
+          expect(booked.map((f) => [f.clientOrderId, f.quantity])).toEqual([[placed.clientOrderId, lot]]);
+          if (caps.positionQuery) {
+            expect((await venue.positions(h.accountId)).map((p) => p.quantity)).toEqual([lot]);
+          }
+        },
+      );
+    });
+
+    describe.skipIf(!caps.orderLookup)('order lookup after a lost reply', () => {
+      it.skipIf(!caps.limitOrders)(
+        'finds a resting order whose reply was lost; a retry returns it and places no second one',
+        async () => {
+          const request = order({ side: 'buy', type: 'limit', limitPrice: px(-2) });
+          // The reply is lost: the caller never sees what placeOrder resolved with.
+          await venue.placeOrder(request).then(() => undefined);
+          const found = await venue.order(h.accountId, request.clientOrderId);
+          expect(found).toMatchObject({
+            clientOrderId: request.clientOrderId,
+            status: 'open',
+            side: 'buy',
+            type: 'limit',
+            limitPrice: px(-2),
+            quantity: lot,
+            filledQuantity: 0,
+          });
+          const retried = await venue.placeOrder(request);
+          expect(retried.venueOrderId).toBe(found!.venueOrderId);
+          expect((await venue.openOrders(h.accountId)).map((o) => o.clientOrderId)).toEqual([
+            request.clientOrderId,
+          ]);
+        },
+      );
+
+      it.skipIf(!caps.marketOrders)(
+        'finds a filled order whose reply was lost; a retry neither places nor fills again',
+        async () => {
+          const request = order({ side: 'buy', type: 'market' });
+          await venue.placeOrder(request).then(() => undefined);
+          await eventually(() => expect(filledQuantity()).toBe(lot));
+          const found = await venue.order(h.accountId, request.clientOrderId);
+          expect([found?.status, found?.filledQuantity, found?.averageFillPrice]).toEqual([
+            'filled',
+            lot,
+            h.basePrice,
+          ]);
+          const retried = await venue.placeOrder(request);
+          expect([retried.venueOrderId, retried.status]).toEqual([found!.venueOrderId, 'filled']);
+          await h.setPrice(px(1));
+          expect(fills()).toHaveLength(1);
+        },
+      );
+
+      it('finds no order for a client order id never placed, or only refused', async () => {
+        expect(await venue.order(h.accountId, 'contract-never-placed')).toBeUndefined();
+        const refused = order({ side: 'buy', type: 'limit', limitPrice: px(-2), quantity: lot * 1.5 });
+        await rejection(venue.placeOrder(refused));
+        expect(await venue.order(h.accountId, refused.clientOrderId)).toBeUndefined();
+      });
+
+      it.skipIf(!caps.limitOrders)('finds a cancelled order as cancelled', async () => {
+        const placed = await venue.placeOrder(order({ side: 'buy', type: 'limit', limitPrice: px(-2) }));
+        await venue.cancelOrder(h.accountId, placed.clientOrderId);
+        expect((await venue.order(h.accountId, placed.clientOrderId))?.status).toBe('cancelled');
+      });
+    });
+
+    describe.skipIf(!caps.fillIds || !caps.marketOrders)('fill ids', () => {
+      it('gives every fill its own fill id', async () => {
+        await venue.placeOrder(order({ side: 'buy', type: 'market' }));
+        await venue.placeOrder(order({ side: 'buy', type: 'market' }));
+        await eventually(() => expect(filledQuantity()).toBe(2 * lot));
+        const ids = fills().map((f) => f.fillId);
+        expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+        expect(new Set(ids).size).toBe(2);
+      });
+
+      it.skipIf(!caps.fillQuery)(
+        'lists the fills with the ids they were reported with, from a time on',
+        async () => {
+          await venue.placeOrder(order({ side: 'buy', type: 'market' }));
+          await eventually(() => expect(filledQuantity()).toBe(lot));
+          await h.setPrice(px(2));
+          await venue.placeOrder(order({ side: 'sell', type: 'market' }));
+          await eventually(() => expect(filledQuantity()).toBe(2 * lot));
+          const reported = fills();
+          expect((await venue.fills(h.accountId)).slice(-reported.length)).toEqual(reported);
+          // Inclusive: a resync from the last fill's time gets that fill again, to skip by its id.
+          const since = await venue.fills(h.accountId, reported[1]!.ts);
+          expect(since.map((f) => f.fillId)).toContain(reported[1]!.fillId);
+          if (reported[0]!.ts < reported[1]!.ts)
+            expect(since.map((f) => f.fillId)).not.toContain(reported[0]!.fillId);
+        },
+      );
+    });
+
+    describe('client order id rules', () => {
+      /** A character the venue's pattern takes, to build ids of any length. */
+      const filler = () =>
+        ['x', 'a', '0', 'A', '1'].find((c) => venue.clientOrderIds.pattern.test(c.repeat(3))) ?? 'x';
+      /** An id of `length` characters the pattern takes. */
+      const idOf = (length: number) => filler().repeat(length);
+
+      it.skipIf(!caps.limitOrders)('accepts an id of the longest length', async () => {
+        const id = idOf(venue.clientOrderIds.maxLength);
+        const placed = await venue.placeOrder(
+          order({ side: 'buy', type: 'limit', limitPrice: px(-2), clientOrderId: id }),
+        );
+        expect(placed.clientOrderId).toBe(id);
+      });
+
+      it('refuses a longer id, or one with a character the venue does not take, as not retryable', async () => {
+        const tooLong = await rejection(
+          venue.placeOrder(
+            order({
+              side: 'buy',
+              type: 'limit',
+              limitPrice: px(-2),
+              clientOrderId: idOf(venue.clientOrderIds.maxLength + 1),
+            }),
+          ),
+        );
+        expect([tooLong.retry, tooLong.reason]).toEqual(['rejected', 'INVALID_CLIENT_ORDER_ID']);
+        const bad = [' ', '\n', '#', '\u00e9', '|', '\u0000'].find(
+          (c) => !venue.clientOrderIds.pattern.test(`${filler()}${c}${filler()}`),
+        );
+        if (bad !== undefined) {
+          const refused = await rejection(
+            venue.placeOrder(
+              order({
+                side: 'buy',
+                type: 'limit',
+                limitPrice: px(-2),
+                clientOrderId: `${filler()}${bad}${filler()}`,
+              }),
+            ),
+          );
+          expect([refused.retry, refused.reason]).toEqual(['rejected', 'INVALID_CLIENT_ORDER_ID']);
+        }
+        const empty = await rejection(
+          venue.placeOrder(order({ side: 'buy', type: 'limit', limitPrice: px(-2), clientOrderId: '' })),
+        );
+        expect(empty.reason).toBe('INVALID_CLIENT_ORDER_ID');
+        expect(reports).toEqual([]);
+        expect(await venue.openOrders(h.accountId)).toEqual([]);
+      });
+
+      it.skipIf(!caps.replaceOrder || !caps.limitOrders)(
+        'refuses a replacement with an id that breaks the rules and leaves the original working',
+        async () => {
+          const placed = await venue.placeOrder(order({ side: 'buy', type: 'limit', limitPrice: px(-4) }));
+          const e = await rejection(
+            venue.replaceOrder(h.accountId, placed.clientOrderId, {
+              clientOrderId: idOf(venue.clientOrderIds.maxLength + 1),
+              limitPrice: px(-2),
+            }),
+          );
+          expect([e.retry, e.reason]).toEqual(['rejected', 'INVALID_CLIENT_ORDER_ID']);
+          expect((await venue.openOrders(h.accountId)).map((o) => o.clientOrderId)).toEqual([
+            placed.clientOrderId,
+          ]);
+        },
+      );
+    });
+
+    describe.skipIf(!caps.instruments)('instruments', () => {
+      it('lists the instrument with its tick, lot, minimum quantity, multiplier and currency', async () => {
+        const all = await venue.instruments();
+        const mine = all.find((i) => i.symbol === h.symbol);
+        expect(mine).toMatchObject({
+          symbol: h.symbol,
+          tickSize: h.instrument.tickSize,
+          lotSize: h.instrument.lotSize,
+          multiplier: h.instrument.multiplier,
+          currency: h.instrument.currency,
+        });
+        expect(mine!.minQuantity).toBeGreaterThan(0);
+        expect(dec(mine!.minQuantity).mod(mine!.lotSize).isZero()).toBe(true);
+      });
+    });
+
+    describe.skipIf(!caps.balances)('balances', () => {
+      const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+      it('gives cash as decimal strings, all of it available while nothing is open', async () => {
+        const balances = await venue.balances(h.accountId);
+        for (const b of balances) {
+          expect(b.total).toMatch(DECIMAL);
+          expect(b.available).toMatch(DECIMAL);
+          expect(b.currency.length).toBeGreaterThan(0);
+        }
+        const mine = balances.find((b) => b.currency === h.instrument.currency);
+        expect(mine !== undefined && dec(mine.available).eq(h.balance)).toBe(true);
+        expect(dec(mine!.total).eq(h.balance)).toBe(true);
+      });
+
+      it.skipIf(!caps.marketOrders)(
+        'takes the margin of a position from what is available, not from the total',
+        async () => {
+          await venue.placeOrder(order({ side: 'buy', type: 'market', quantity: 2 * lot }));
+          await eventually(() => expect(filledQuantity()).toBe(2 * lot));
+          const mine = (await venue.balances(h.accountId)).find((b) => b.currency === h.instrument.currency)!;
+          expect(dec(mine.total).eq(h.balance)).toBe(true);
+          expect(dec(mine.available).lt(h.balance)).toBe(true);
+        },
+      );
+
+      it('refuses the balances of an unknown account', async () => {
+        const e = await rejection(venue.balances('no-such-account'));
+        expect([e.retry, e.reason]).toEqual(['rejected', 'UNKNOWN_ACCOUNT']);
+      });
+    });
+
+    describe('calls the venue does not support', () => {
+      const notSupported = async (promise: Promise<unknown>, operation: RegExp) => {
+        const e = await rejection(promise);
+        expect(e).toBeInstanceOf(VenueNotSupportedError);
+        expect([e.code, e.retry, e.reason]).toEqual([
+          'WARDEN_VENUE_NOT_SUPPORTED',
+          'rejected',
+          'NOT_SUPPORTED',
+        ]);
+        expect((e as VenueNotSupportedError).venue).toBe(venue.name);
+        expect((e as VenueNotSupportedError).operation).toMatch(operation);
+        expect(reports).toEqual([]);
+      };
+
+      it.skipIf(caps.orderLookup)('order', () => notSupported(venue.order(h.accountId, 'x'), /order/));
+      it.skipIf(caps.fillQuery)('fills', () => notSupported(venue.fills(h.accountId), /fills/));
+      it.skipIf(caps.balances)('balances', () => notSupported(venue.balances(h.accountId), /balances/));
+      it.skipIf(caps.instruments)('instruments', () => notSupported(venue.instruments(), /instruments/));
+      it.skipIf(caps.positionQuery)('positions', () =>
+        notSupported(venue.positions(h.accountId), /positions/),
+      );
+      it.skipIf(caps.replaceOrder)('replaceOrder', () =>
+        notSupported(
+          venue.replaceOrder(h.accountId, 'x', { clientOrderId: 'y', limitPrice: px(-1) }),
+          /replace/,
+        ),
+      );
+      it.skipIf(caps.stopOrders)('stop orders', () =>
+        notSupported(venue.placeOrder(order({ side: 'sell', type: 'stop', stopPrice: px(-5) })), /stop/),
+      );
+      it.skipIf(caps.stopLimitOrders)('stop-limit orders', () =>
+        notSupported(
+          venue.placeOrder(
+            order({ side: 'sell', type: 'stop_limit', stopPrice: px(-5), limitPrice: px(-6) }),
+          ),
+          /stop_limit/,
+        ),
+      );
+      it.skipIf(caps.reduceOnly || !caps.limitOrders)('reduce-only orders', () =>
+        notSupported(
+          venue.placeOrder(order({ side: 'sell', type: 'limit', limitPrice: px(5), reduceOnly: true })),
+          /reduce-only/,
+        ),
+      );
+      it.skipIf(caps.connectionEvents)('connection events: the listener is never called', async () => {
+        const events: unknown[] = [];
+        const off = venue.onConnection((e) => events.push(e));
+        if (h.disconnect !== undefined && h.reconnect !== undefined) {
+          await h.disconnect();
+          await h.reconnect();
+        }
+        off();
+        expect(events).toEqual([]);
+      });
+    });
   });
 }

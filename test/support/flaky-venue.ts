@@ -43,6 +43,36 @@ export class FlakyVenue implements Venue {
     return this.inner.replaceOrder(accountId, clientOrderId, changes);
   }
 
+  get clientOrderIds() {
+    return this.inner.clientOrderIds;
+  }
+
+  async connect(): Promise<void> {
+    this.check();
+    return this.inner.connect();
+  }
+
+  async order(accountId: string, clientOrderId: string): Promise<Order | undefined> {
+    this.check();
+    return this.inner.order(accountId, clientOrderId);
+  }
+
+  fills(accountId: string, since?: number) {
+    return this.inner.fills(accountId, since);
+  }
+
+  balances(accountId: string) {
+    return this.inner.balances(accountId);
+  }
+
+  instruments() {
+    return this.inner.instruments();
+  }
+
+  onConnection(listener: Parameters<Venue['onConnection']>[0]) {
+    return this.inner.onConnection(listener);
+  }
+
   openOrders(accountId: string) {
     return this.inner.openOrders(accountId);
   }

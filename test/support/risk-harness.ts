@@ -10,6 +10,7 @@ import {
 } from '../../src/app/compose.ts';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { riskSpecsOf } from '../../src/app/config/risk.ts';
+import { paperVenueConfig } from '../../src/app/config/venues.ts';
 import { VenueError } from '../../src/domain/errors.ts';
 import type { Envelope } from '../../src/domain/events/envelope.ts';
 import type { Order, OrderRequest } from '../../src/domain/order.ts';
@@ -165,7 +166,7 @@ export function flakyVenueHarness(yaml: string) {
   const sink = new CollectingSink();
   const instruments = instrumentsOf(config);
   const accounts = config.accounts.map((a) => ({ id: a.id, balance: a.balance }));
-  const paper = createPaperVenue({ clock, ids, instruments, accounts, leverage: config.venue.leverage });
+  const paper = createPaperVenue({ clock, ids, instruments, accounts, leverage: paperVenueConfig(config).leverage });
   const venue = new FlakyVenue(paper);
   let risk: RiskEngine | undefined;
   const emit = (e: Envelope) => {

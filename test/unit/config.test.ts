@@ -103,12 +103,12 @@ describe('valid configurations', () => {
         staleFeedSeconds: 120,
         priceGuard: { maxJumpPct: 10, confirmTicks: 2 },
       },
-      accounts: [{ id: 'acc-1', balance: '10000', currency: 'USD' }],
+      accounts: [{ id: 'acc-1', balance: '10000', currency: 'USD', venue: 'default' }],
       instruments: [{ symbol: 'ES', tickSize: 0.25, lotSize: 1, multiplier: 1, currency: 'USD' }],
       positions: [],
       profiles: {},
       orders: [],
-      venue: { type: 'paper', slippageBps: 0, feeBps: 0, leverage: 1, outages: [] },
+      venues: [{ name: 'default', type: 'paper', slippageBps: 0, feeBps: 0, leverage: 1, outages: [] }],
       feed: undefined,
       demo: {
         enabled: false,
@@ -214,7 +214,8 @@ describe('valid configurations', () => {
   it('builds the defaults from valid YAML', () => {
     const config = defaultConfig();
     expect(config).toEqual(parseConfig(DEFAULT_CONFIG_YAML, { env: {} }));
-    expect(config.accounts).toEqual([{ id: 'demo', balance: '100000', currency: 'USD' }]);
+    expect(config.accounts).toEqual([{ id: 'demo', balance: '100000', currency: 'USD', venue: 'paper' }]);
+    expect(config.venues.map((v) => [v.name, v.type])).toEqual([['paper', 'paper']]);
     expect(config.instruments).toEqual([
       { symbol: 'BTC-USD', tickSize: 0.01, lotSize: 0.001, multiplier: 1, currency: 'USD' },
       { symbol: 'ETH-USD', tickSize: 0.01, lotSize: 0.01, multiplier: 1, currency: 'USD' },
@@ -505,7 +506,7 @@ describe('environment variables', () => {
 
   it('substitutes variables and fallbacks', () => {
     const config = parseConfig(text, { env: { ACCOUNT_ID: 'acc-1' } });
-    expect(config.accounts[0]).toEqual({ id: 'acc-1', balance: '75000', currency: 'USD' });
+    expect(config.accounts[0]).toEqual({ id: 'acc-1', balance: '75000', currency: 'USD', venue: 'default' });
     const set = parseConfig(text, { env: { ACCOUNT_ID: 'acc-1', BALANCE: '120000.5' } });
     expect(set.accounts[0]!.balance).toBe('120000.5');
   });

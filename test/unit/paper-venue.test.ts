@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createPaperVenue, type PaperVenueConfig } from '../../src/adapters/venues/paper/paper-venue.ts';
-import { isWardenError } from '../../src/domain/errors.ts';
+import { isMarketDataConsumer } from '../../src/adapters/venues/capabilities.ts';
+import {
+  createPaperVenue,
+  PAPER_CLIENT_ORDER_IDS,
+  type PaperVenueConfig,
+  type PaperVenueState,
+} from '../../src/adapters/venues/paper/paper-venue.ts';
+import { isWardenError, VenueNotSupportedError } from '../../src/domain/errors.ts';
 import { defineInstrument } from '../../src/domain/instrument.ts';
 import type { Fill, OrderRequest } from '../../src/domain/order.ts';
 import type { Tick } from '../../src/domain/tick.ts';
-import type { ExecutionReport } from '../../src/ports/venue.ts';
+import type { ConnectionEvent, ExecutionReport } from '../../src/ports/venue.ts';
 import { rejection } from '../support/venue-errors.ts';
 import { FakeClock, FakeIds } from '../support/venue-fakes.ts';
 
@@ -703,5 +709,435 @@ describe('paper venue: queries and lifecycle', () => {
     const e = await rejection(venue.placeOrder(req({ side: 'buy', type: 'market' })));
     expect([e.retry, e.reason]).toEqual(['fatal', 'VENUE_CLOSED']);
     expect(isWardenError(await rejection(venue.openOrders('acc-1')), 'WARDEN_VENUE_FATAL')).toBe(true);
+  });
+});
+
+describe('paper venue: connection and scripted outages', () => {
+  const T = 1_000;
+  const outage = { from: T + 10_000, to: T + 70_000 };
+
+  it('reports the loss and the return with the clock time, refusing calls as transient meanwhile', async () => {
+    const { venue, req, clock } = setup({ outages: [outage] });
+    const events: ConnectionEvent[] = [];
+    venue.onConnection((e) => events.push(e));
+    await venue.connect();
+    clock.time = outage.from;
+    expect(events).toEqual([
+      { connected: false, message: 'paper venue outage for 60 s (scripted)', at: outage.from },
+    ]);
+    const e = await rejection(venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90 })));
+    expect([e.retry, e.reason]).toEqual(['transient', 'VENUE_UNAVAILABLE']);
+    expect((await rejection(venue.order('acc-1', 'c-1'))).reason).toBe('VENUE_UNAVAILABLE');
+    clock.time = outage.to;
+    expect(events.map((x) => [x.connected, x.at])).toEqual([
+      [false, outage.from],
+      [true, outage.to],
+    ]);
+    expect((await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90 }))).status).toBe('open');
+  });
+
+  it('keeps matching while down and delivers the held reports before saying it is back', async () => {
+    const { venue, req, tick, clock, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 102 }));
+    venue.scheduleOutage({ from: clock.now() + 1, to: clock.now() + 30_000 });
+    const seen: string[] = [];
+    venue.onConnection((e) => seen.push(`${e.connected}:${reports.length}`));
+    tick(103);
+    expect(seen).toEqual(['false:0']);
+    expect((await rejection(venue.openOrders('acc-1'))).retry).toBe('transient');
+    clock.time += 30_000;
+    expect(seen).toEqual(['false:0', 'true:1']);
+    expect(reports.map((r) => [r.kind, r.order.status])).toEqual([['fill', 'filled']]);
+  });
+
+  it('makes overlapping outages one loss and one return, at the later end', () => {
+    const { venue, clock } = setup({
+      outages: [
+        { from: T + 10_000, to: T + 40_000 },
+        { from: T + 20_000, to: T + 60_000 },
+      ],
+    });
+    const events: ConnectionEvent[] = [];
+    venue.onConnection((e) => events.push(e));
+    for (let t = T + 5_000; t <= T + 70_000; t += 5_000) clock.time = t;
+    expect(events.map((e) => [e.connected, e.at])).toEqual([
+      [false, T + 10_000],
+      [true, T + 60_000],
+    ]);
+  });
+
+  it('refuses a scripted outage that does not end after it starts', () => {
+    const { venue } = setup();
+    expect(() => venue.scheduleOutage({ from: 10, to: 10 })).toThrow(/must end after it starts/);
+  });
+
+  it('cancels its outage timers on close', async () => {
+    const { venue, clock } = setup({ outages: [outage] });
+    const events: ConnectionEvent[] = [];
+    venue.onConnection((e) => events.push(e));
+    await venue.close();
+    clock.time = outage.to;
+    expect(events).toEqual([]);
+  });
+
+  it('delivers again the last fills before the drop, with their ids, before the held ones', async () => {
+    const { venue, req, tick, clock, reports } = setup({ redeliverFillsOnReconnect: 2 });
+    tick(100);
+    for (let i = 0; i < 3; i++) await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 105 }));
+    venue.scheduleOutage({ from: clock.now() + 1, to: clock.now() + 10_000 });
+    tick(106);
+    const before = reports.map((r) => (r.kind === 'fill' ? r.fill.fillId : r.kind));
+    clock.time += 10_000;
+    const fillIds = reports.map((r) => (r.kind === 'fill' ? r.fill.fillId : r.kind));
+    // c-2 and c-3 again (same reports), then the held fill of c-4.
+    expect(fillIds).toEqual([...before, before[1], before[2], expect.any(String)]);
+    expect(reports[3]).toBe(reports[1]);
+    expect(reports.at(-1)?.order.clientOrderId).toBe('c-4');
+    expect(new Set(fillIds).size).toBe(4);
+  });
+
+  it('delivers nothing again by default', async () => {
+    const { venue, req, tick, clock, reports } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    venue.scheduleOutage({ from: clock.now() + 1, to: clock.now() + 10_000 });
+    clock.time += 10_000;
+    expect(reports).toHaveLength(1);
+  });
+
+  it('never calls a connection listener when configured without connection events', async () => {
+    const { venue, req, clock } = setup({ outages: [outage], capabilities: { connectionEvents: false } });
+    const events: ConnectionEvent[] = [];
+    venue.onConnection((e) => events.push(e));
+    clock.time = outage.from;
+    expect(
+      (await rejection(venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 9 })))).retry,
+    ).toBe('transient');
+    clock.time = outage.to;
+    expect(events).toEqual([]);
+  });
+});
+
+describe('paper venue: order lookup and fill history', () => {
+  it('looks an order up by client order id through its life, on its own account only', async () => {
+    const { venue, req, tick } = setup({ partialFills: { maxQuantityPerTick: 1 } });
+    tick(100);
+    expect(await venue.order('acc-1', 'c-1')).toBeUndefined();
+    const placed = await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 99, quantity: 2 }));
+    expect(await venue.order('acc-1', 'c-1')).toEqual(placed);
+    tick(99);
+    expect((await venue.order('acc-1', 'c-1'))?.status).toBe('partially_filled');
+    tick(99);
+    expect(await venue.order('acc-1', 'c-1')).toMatchObject({ status: 'filled', filledQuantity: 2 });
+    expect(await venue.order('small', 'c-1')).toBeUndefined();
+    expect((await rejection(venue.order('nobody', 'c-1'))).reason).toBe('UNKNOWN_ACCOUNT');
+  });
+
+  it('lists fills oldest first, from a time on (inclusive), per account', async () => {
+    const { venue, req, tick, fills } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    tick(101);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    await venue.placeOrder(req({ side: 'buy', type: 'market', accountId: 'small' }));
+    const [first, second, other] = fills();
+    expect(await venue.fills('acc-1')).toEqual([first, second]);
+    expect(await venue.fills('acc-1', second!.ts)).toEqual([second]);
+    expect(await venue.fills('acc-1', second!.ts + 1)).toEqual([]);
+    expect(await venue.fills('small')).toEqual([other]);
+  });
+
+  it('keeps the latest fillHistory fills per account, in memory and in its state', async () => {
+    const { venue, req, tick, fills } = setup({ fillHistory: 3 });
+    tick(100);
+    for (let i = 0; i < 200; i++)
+      await venue.placeOrder(req({ side: i % 2 === 0 ? 'buy' : 'sell', type: 'market' }));
+    expect(await venue.fills('acc-1')).toEqual(fills().slice(-3));
+    expect(venue.state().accounts[0]?.fills).toEqual(fills().slice(-3));
+  });
+
+  it('gives the same fill ids to the same run (ids from the injected generator)', async () => {
+    const run = async () => {
+      const { venue, req, tick, fills } = setup();
+      tick(100);
+      await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+      await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 101 }));
+      tick(101);
+      return fills().map((f) => f.fillId);
+    };
+    const ids = await run();
+    expect(ids).toEqual(await run());
+    expect(new Set(ids).size).toBe(2);
+  });
+});
+
+describe('paper venue: client order id rules', () => {
+  it('takes the ids Warden makes and refuses empty, over-long or spaced ones, consuming none', async () => {
+    const { venue, req, tick, reports } = setup();
+    tick(100);
+    for (const id of ['01JBQ4Y7W8K9ZP3M2N6T5R4S1X-x1-0', 'entry-1-0', 'btc.long-x2-1-m3', 'p/1:a']) {
+      expect(
+        (await venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90, clientOrderId: id })))
+          .status,
+      ).toBe('open');
+    }
+    for (const id of ['', 'a b', 'x'.repeat(65), 'caf\u00e9']) {
+      const e = await rejection(
+        venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90, clientOrderId: id })),
+      );
+      expect([e.retry, e.reason, e.code]).toEqual([
+        'rejected',
+        'INVALID_CLIENT_ORDER_ID',
+        'WARDEN_VENUE_REJECTED',
+      ]);
+      expect(await venue.order('acc-1', id)).toBeUndefined();
+    }
+    expect(reports).toEqual([]);
+    expect(venue.clientOrderIds).toBe(PAPER_CLIENT_ORDER_IDS);
+  });
+
+  it('plays a stricter venue when configured (36 of [A-Za-z0-9_-]), on placement and replacement', async () => {
+    const clientOrderIds = { maxLength: 36, pattern: /^[A-Za-z0-9_-]+$/ };
+    const { venue, req, tick } = setup({ clientOrderIds });
+    tick(100);
+    const ok = await venue.placeOrder(
+      req({ side: 'buy', type: 'limit', limitPrice: 90, clientOrderId: 'a'.repeat(36) }),
+    );
+    expect(ok.status).toBe('open');
+    const e = await rejection(
+      venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90, clientOrderId: 'btc.long-x1-0' })),
+    );
+    expect(e.message).toMatch(/does not match/);
+    const r = await rejection(
+      venue.replaceOrder('acc-1', ok.clientOrderId, { clientOrderId: 'a'.repeat(37), limitPrice: 91 }),
+    );
+    expect([r.reason, r.message]).toEqual([
+      'INVALID_CLIENT_ORDER_ID',
+      expect.stringMatching(/37 characters; the venue takes at most 36/),
+    ]);
+    expect((await venue.openOrders('acc-1')).map((o) => o.clientOrderId)).toEqual([ok.clientOrderId]);
+    expect(venue.clientOrderIds).toBe(clientOrderIds);
+  });
+
+  it('refuses rules it cannot apply', () => {
+    const base = { clock: new FakeClock(), ids: new FakeIds(), instruments: [XYZ], accounts: [] };
+    expect(() => createPaperVenue({ ...base, clientOrderIds: { maxLength: 0, pattern: /^a+$/ } })).toThrow(
+      /maxLength/,
+    );
+    expect(() => createPaperVenue({ ...base, clientOrderIds: { maxLength: 9, pattern: /^a+$/g } })).toThrow(
+      /g or y flag/,
+    );
+  });
+});
+
+describe('paper venue: capabilities and calls it does not support', () => {
+  it('supports everything by default, partial fills only when configured', () => {
+    const { venue } = setup();
+    expect(venue.capabilities).toEqual({
+      marketOrders: true,
+      limitOrders: true,
+      stopOrders: true,
+      stopLimitOrders: true,
+      reduceOnly: true,
+      replaceOrder: true,
+      partialFills: false,
+      positionQuery: true,
+      orderLookup: true,
+      fillIds: true,
+      fillQuery: true,
+      balances: true,
+      instruments: true,
+      connectionEvents: true,
+    });
+  });
+
+  it('throws VenueNotSupportedError, naming venue and operation, for what is turned off', async () => {
+    const { venue, req, tick, reports } = setup({
+      capabilities: {
+        stopOrders: false,
+        reduceOnly: false,
+        replaceOrder: false,
+        balances: false,
+        orderLookup: undefined,
+      },
+    });
+    tick(100);
+    expect([venue.capabilities.stopOrders, venue.capabilities.orderLookup]).toEqual([false, true]);
+    const stop = await rejection(venue.placeOrder(req({ side: 'sell', type: 'stop', stopPrice: 95 })));
+    expect(stop).toBeInstanceOf(VenueNotSupportedError);
+    expect(stop).toMatchObject({
+      code: 'WARDEN_VENUE_NOT_SUPPORTED',
+      retry: 'rejected',
+      reason: 'NOT_SUPPORTED',
+      venue: 'paper',
+      operation: 'stop orders',
+      message: 'venue paper does not support stop orders',
+    });
+    expect(
+      (
+        await rejection(
+          venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 101, reduceOnly: true })),
+        )
+      ).message,
+    ).toMatch(/reduce-only/);
+    expect(await rejection(venue.replaceOrder('acc-1', 'c-1', { clientOrderId: 'c-9' }))).toMatchObject({
+      operation: 'replaceOrder',
+    });
+    expect(await rejection(venue.balances('acc-1'))).toMatchObject({ operation: 'balances' });
+    // Nothing was consumed or reported: the id of the refused stop is free for a supported order.
+    expect(reports).toEqual([]);
+    expect((await venue.placeOrder(req({ side: 'buy', type: 'market', clientOrderId: 'c-1' }))).status).toBe(
+      'filled',
+    );
+  });
+});
+
+describe('paper venue: instruments and balances', () => {
+  it('lists the configured instruments with their minimum quantity', async () => {
+    const EXP = defineInstrument({
+      symbol: 'KX-26',
+      tickSize: 0.01,
+      lotSize: 0.5,
+      currency: 'USD',
+      expiry: 1_800_000_000_000,
+    });
+    const { venue } = setup({ instruments: [XYZ, EXP] });
+    expect(await venue.instruments()).toEqual([
+      { ...XYZ, minQuantity: 1 },
+      { ...EXP, minQuantity: 0.5 },
+    ]);
+  });
+
+  it('gives total cash and what is available after positions and resting orders, as decimal strings', async () => {
+    const { venue, req, tick } = setup({ leverage: 4, feeBps: 10 });
+    tick(100);
+    expect(await venue.balances('small')).toEqual([{ currency: 'USD', total: '1000', available: '1000' }]);
+    await venue.placeOrder(req({ accountId: 'small', side: 'buy', type: 'market', quantity: 10 })); // margin 250, fee 1
+    await venue.placeOrder(
+      req({ accountId: 'small', side: 'buy', type: 'limit', limitPrice: 80, quantity: 10 }),
+    ); // 200
+    await venue.placeOrder(
+      req({ accountId: 'small', side: 'sell', type: 'limit', limitPrice: 120, quantity: 5 }),
+    ); // reduces
+    expect(await venue.balances('small')).toEqual([{ currency: 'USD', total: '999', available: '549' }]);
+  });
+
+  it('keeps cash in the instruments’ currency, USD when they differ, or the account’s own', async () => {
+    const EUR = defineInstrument({ symbol: 'FDAX', currency: 'EUR' });
+    const clock = new FakeClock();
+    const of = (venue: ReturnType<typeof createPaperVenue>, id: string) =>
+      venue.balances(id).then((b) => b.map((x) => x.currency));
+    const eurOnly = createPaperVenue({
+      clock,
+      ids: new FakeIds(),
+      instruments: [EUR],
+      accounts: [
+        { id: 'a', balance: 1 },
+        { id: 'b', balance: 1, currency: 'CHF' },
+      ],
+    });
+    expect([await of(eurOnly, 'a'), await of(eurOnly, 'b')]).toEqual([['EUR'], ['CHF']]);
+    const mixed = createPaperVenue({
+      clock,
+      ids: new FakeIds(),
+      instruments: [EUR, XYZ],
+      accounts: [{ id: 'a', balance: 1 }],
+    });
+    expect(await of(mixed, 'a')).toEqual(['USD']);
+  });
+});
+
+describe('paper venue: its own persistence (journal, state, restore)', () => {
+  it('tells the journal once per call or tick that changed its state, with a reader of the state', async () => {
+    const reads: (() => PaperVenueState)[] = [];
+    const { venue, req, tick } = setup({ journal: { changed: (read) => reads.push(read) } });
+    tick(100);
+    expect(reads).toHaveLength(0); // a tick with nothing resting changes nothing
+    await venue.placeOrder(req({ side: 'buy', type: 'market' })); // accepted and filled: one call
+    expect(reads).toHaveLength(1);
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 105 }));
+    await venue.openOrders('acc-1');
+    await venue.positions('acc-1');
+    await venue.placeOrder(req({ side: 'sell', type: 'limit', limitPrice: 105, clientOrderId: 'c-2' })); // a retry
+    expect(reads).toHaveLength(2);
+    tick(101);
+    expect(reads).toHaveLength(2);
+    tick(105);
+    expect(reads).toHaveLength(3);
+    expect(reads[0]!()).toEqual(venue.state()); // read when committing: the state as it is then
+    await rejection(venue.placeOrder(req({ side: 'buy', type: 'limit', limitPrice: 90, quantity: 1.5 })));
+    venue.loadPosition({ accountId: 'small', symbol: 'XYZ', side: 'long', quantity: 1, entryPrice: 100 });
+    expect(reads).toHaveLength(4);
+  });
+
+  it('restores cash, positions, orders, fills and consumed ids from the journal into a new venue', async () => {
+    let saved: (() => PaperVenueState) | undefined;
+    const first = setup({ journal: { changed: (read) => (saved = read) } });
+    first.tick(100);
+    await first.venue.placeOrder(first.req({ side: 'buy', type: 'market', quantity: 2 }));
+    await first.venue.placeOrder(first.req({ side: 'sell', type: 'limit', limitPrice: 110 }));
+    const state = JSON.parse(JSON.stringify(saved!())) as PaperVenueState;
+    const second = setup({ restore: state });
+    second.tick(100);
+    expect(await second.venue.positions('acc-1')).toEqual(await first.venue.positions('acc-1'));
+    expect(await second.venue.balances('acc-1')).toEqual(await first.venue.balances('acc-1'));
+    expect(await second.venue.openOrders('acc-1')).toEqual(await first.venue.openOrders('acc-1'));
+    expect(await second.venue.fills('acc-1')).toEqual(first.fills());
+    // The lost reply of c-1, after the restart: found, and a retry neither places nor fills.
+    expect((await second.venue.order('acc-1', 'c-1'))?.status).toBe('filled');
+    await second.venue.placeOrder(
+      first.req({ side: 'buy', type: 'market', quantity: 2, clientOrderId: 'c-1' }),
+    );
+    expect(second.reports).toEqual([]);
+    second.tick(110);
+    expect(second.fillsAs()).toEqual([['c-2', 'sell', 1, 110]]);
+  });
+
+  it('restores a state saved before fills were kept', async () => {
+    const { venue, req, tick } = setup();
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    const { accounts } = venue.state();
+    const old: PaperVenueState = { accounts: accounts.map(({ fills: _, ...a }) => a) };
+    const restored = setup({ restore: old });
+    expect(await restored.venue.fills('acc-1')).toEqual([]);
+    expect((await restored.venue.positions('acc-1')).map((p) => p.quantity)).toEqual([1]);
+  });
+
+  it('triggers restored stops in placement order across accounts, as without the restart', async () => {
+    const run = async (restart: boolean) => {
+      const a = setup();
+      a.tick(100);
+      await a.venue.placeOrder(a.req({ accountId: 'small', side: 'buy', type: 'stop', stopPrice: 105 }));
+      await a.venue.placeOrder(a.req({ side: 'buy', type: 'stop', stopPrice: 105 }));
+      const b = restart ? setup({ restore: a.venue.state() }) : a;
+      b.tick(106);
+      return b.fills().map((f) => f.accountId);
+    };
+    expect(await run(false)).toEqual(['small', 'acc-1']);
+    expect(await run(true)).toEqual(['small', 'acc-1']);
+  });
+
+  it('still calls onAccepted with every accepted order before it fills', async () => {
+    const log: string[] = [];
+    const { venue, req, tick } = setup({ onAccepted: (o) => log.push(`${o.clientOrderId}:${o.status}`) });
+    venue.onExecution((r) => log.push(`${r.kind}:${r.order.clientOrderId}`));
+    tick(100);
+    await venue.placeOrder(req({ side: 'buy', type: 'market' }));
+    expect(log).toEqual(['c-1:open', 'fill:c-1']);
+  });
+});
+
+describe('paper venue: as a venue and a market data consumer', () => {
+  it('connects at once, is fed ticks like any market data consumer, and refuses to connect once closed', async () => {
+    const { venue } = setup();
+    await venue.connect();
+    await venue.connect();
+    expect(isMarketDataConsumer(venue)).toBe(true);
+    expect(isMarketDataConsumer({ name: 'real', onExecution: () => () => {} })).toBe(false);
+    await venue.close();
+    expect((await rejection(venue.connect())).reason).toBe('VENUE_CLOSED');
   });
 });

@@ -28,8 +28,9 @@ instruments:
     lotSize: 1
     multiplier: 50
 
-venue:
-  type: paper
+venues:
+  - name: paper
+    type: paper
 
 feed:
   type: synthetic

@@ -8,6 +8,7 @@ import {
   configErrorMap,
   describe,
   knownKeysAt,
+  legacyVenueNote,
   type Problem,
   unknownKeyMessage,
   type WardenConfig,
@@ -19,6 +20,12 @@ export interface ParseOptions {
   readonly source?: string;
   /** Where `${NAME}` references are looked up; `process.env` when absent. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Gets each note on a valid file that still works but should change (a deprecated section),
+   * as one or more lines starting `warning: `, with what to write instead. The CLI prints them on
+   * stderr; without a listener they are dropped.
+   */
+  readonly onWarning?: (warning: string) => void;
 }
 
 export type LoadOptions = Omit<ParseOptions, 'source'>;
@@ -55,6 +62,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): WardenCon
   const unsubstituted = [...env.missing, ...env.malformed];
   const hidden = (path: readonly PropertyKey[]) => unsubstituted.some((m) => isWithin(path, m.path));
   const issues = parsed.success ? [] : parsed.error.issues.filter((issue) => !hidden(issue.path));
+  const issueProblems = (issue: z.core.$ZodIssue): Problem[] => problemsOfIssue(issue, value);
   const relations = checkRelations(value, {
     secret: (path) => env.secrets.has(formatPath(path)),
     unresolved: hidden,
@@ -76,6 +84,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): WardenCon
       missingVariables.length > 0 ? { missingVariables } : {},
     );
   }
+  if (raw.venue !== undefined) options.onWarning?.(legacyVenueNote(source, raw.venue));
   return parsed.data;
 }
 
@@ -114,9 +123,10 @@ function yamlProblem(error: YAMLError): string {
   return at === undefined ? message : `line ${at.line}, column ${at.col}: ${message}`;
 }
 
-function issueProblems(issue: z.core.$ZodIssue): Problem[] {
+/** The problems of one zod issue; `document` picks the variant of a union for key hints. */
+function problemsOfIssue(issue: z.core.$ZodIssue, document: unknown): Problem[] {
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
+    const known = knownKeysAt(issue.path, document);
     return issue.keys.map((key) => ({ path: [...issue.path, key], message: unknownKeyMessage(key, known) }));
   }
   return [{ path: issue.path, message: issue.message }];

@@ -8,6 +8,10 @@ export const PAPER_ERRORS = {
   UNKNOWN_ACCOUNT: { retry: 'rejected', doc: 'The account is not configured on the paper venue.' },
   UNKNOWN_SYMBOL: { retry: 'rejected', doc: 'The symbol is not one of the configured instruments.' },
   INVALID_ORDER: { retry: 'rejected', doc: 'The request is malformed; the message names the problem.' },
+  INVALID_CLIENT_ORDER_ID: {
+    retry: 'rejected',
+    doc: "The client order id is empty, too long or has a character the venue's `clientOrderIds` rules refuse.",
+  },
   LOT_SIZE: { retry: 'rejected', doc: 'The quantity is not a whole number of lots.' },
   INSUFFICIENT_BALANCE: { retry: 'rejected', doc: 'The margin the order needs exceeds the free balance.' },
   REDUCE_ONLY: { retry: 'rejected', doc: 'A reduce-only order would increase or flip the position.' },

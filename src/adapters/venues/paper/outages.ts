@@ -1,8 +1,9 @@
-import type { Clock } from '../../../ports/clock.ts';
-import type { ExecutionReport } from '../../../ports/venue.ts';
+import type { CancelTimer, Clock } from '../../../ports/clock.ts';
+import type { ConnectionEvent, ExecutionReport } from '../../../ports/venue.ts';
 import { paperError } from './errors.ts';
 
 /** A scripted loss of the connection to the paper venue, on the engine clock. */
+// Sample: { from: 1735689660000, to: 1735689780000 }
 export interface Outage {
   /** Epoch ms when the connection drops. */
   readonly from: number;
@@ -10,7 +11,7 @@ export interface Outage {
   readonly to: number;
 }
 
-type ConnectionListener = (connected: boolean, message: string) => void;
+type ConnectionListener = (event: ConnectionEvent) => void;
 
 /**
  * The paper venue's connection, down during scripted outages so that a backtest or a drill can
@@ -19,22 +20,44 @@ type ConnectionListener = (connected: boolean, message: string) => void;
  * the orders that rest at it (the exchange does not stop because the client lost it) while the
  * reports of what filled wait, to be delivered in order when the connection is back, before the
  * venue says it is connected again.
+ *
+ * With `redeliverFills` set, the reconnection also delivers again the last fills reported before
+ * the drop (with their fill ids), oldest first and before the held reports: what a real venue's
+ * resync after a reconnection does, so that a consumer shows it books each fill once.
  */
 export class PaperConnection {
   private down: Outage | undefined;
   private readonly held: ExecutionReport[] = [];
+  /** The latest fill reports delivered, for redelivery (only kept when `redeliverFills` > 0). */
+  private readonly recent: ExecutionReport[] = [];
   private readonly listeners = new Set<ConnectionListener>();
-  private readonly cancels: (() => void)[] = [];
+  private readonly cancels = new Set<CancelTimer>();
 
   constructor(
-    clock: Clock,
+    private readonly clock: Clock,
     outages: readonly Outage[],
     private readonly deliver: (report: ExecutionReport) => void,
+    private readonly redeliverFills = 0,
   ) {
-    for (const o of [...outages].sort((a, b) => a.from - b.from)) {
-      this.cancels.push(clock.schedule(o.from, () => this.drop(o)));
-      this.cancels.push(clock.schedule(o.to, () => this.restore(o)));
-    }
+    for (const o of [...outages].sort((a, b) => a.from - b.from)) this.schedule(o);
+  }
+
+  /** True while no scripted outage holds the connection down. */
+  get connected(): boolean {
+    return this.down === undefined;
+  }
+
+  /** Scripts one more outage (both ends on the clock). */
+  schedule(o: Outage): void {
+    const once = (at: number, run: () => void) => {
+      const cancel = this.clock.schedule(at, () => {
+        this.cancels.delete(cancel);
+        run();
+      });
+      this.cancels.add(cancel);
+    };
+    once(o.from, () => this.drop(o));
+    once(o.to, () => this.restore(o));
   }
 
   /** Throws the transient error a call gets while the connection is down. */
@@ -50,7 +73,7 @@ export class PaperConnection {
 
   /** Hands a report on now, or keeps it for the reconnection. */
   report(report: ExecutionReport): void {
-    if (this.down === undefined) this.deliver(report);
+    if (this.down === undefined) this.hand(report);
     else this.held.push(report);
   }
 
@@ -62,11 +85,25 @@ export class PaperConnection {
   }
 
   close(): void {
-    for (const cancel of this.cancels.splice(0)) cancel();
+    for (const cancel of this.cancels) cancel();
+    this.cancels.clear();
     this.listeners.clear();
   }
 
+  private hand(report: ExecutionReport): void {
+    if (this.redeliverFills > 0 && report.kind === 'fill') {
+      this.recent.push(report);
+      if (this.recent.length > this.redeliverFills) this.recent.shift();
+    }
+    this.deliver(report);
+  }
+
   private drop(o: Outage): void {
+    if (this.down !== undefined) {
+      // Overlapping outages: the connection stays down until the later end.
+      if (o.to > this.down.to) this.down = o;
+      return;
+    }
     this.down = o;
     const seconds = Math.round((o.to - o.from) / 1000);
     this.tell(false, `paper venue outage for ${seconds} s (scripted)`);
@@ -75,12 +112,20 @@ export class PaperConnection {
   private restore(o: Outage): void {
     if (this.down !== o) return;
     this.down = undefined;
+    const again = this.recent.splice(0);
+    for (const report of again) this.deliver(report);
+    this.recent.push(...again);
     const held = this.held.splice(0);
-    for (const report of held) this.deliver(report);
-    this.tell(true, `paper venue reachable again; ${held.length} report(s) delivered on reconnection`);
+    for (const report of held) this.hand(report);
+    const redelivered = again.length > 0 ? `, ${again.length} fill(s) delivered again` : '';
+    this.tell(
+      true,
+      `paper venue reachable again; ${held.length} report(s) delivered on reconnection${redelivered}`,
+    );
   }
 
   private tell(connected: boolean, message: string): void {
-    for (const listener of [...this.listeners]) listener(connected, message);
+    const event: ConnectionEvent = { connected, message, at: this.clock.now() };
+    for (const listener of [...this.listeners]) listener(event);
   }
 }

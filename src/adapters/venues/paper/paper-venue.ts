@@ -1,45 +1,64 @@
-import { type Account, accountBalance, applyFillToAccount, createAccount } from '../../../domain/account.ts';
+import { accountBalance } from '../../../domain/account.ts';
 import { WardenError } from '../../../domain/errors.ts';
 import type { Instrument } from '../../../domain/instrument.ts';
-import { dec, moneyString, ZERO } from '../../../domain/money.ts';
-import type { Fill, Order, OrderRequest } from '../../../domain/order.ts';
+import { moneyString } from '../../../domain/money.ts';
+import type { Order, OrderRequest } from '../../../domain/order.ts';
 import type { Tick } from '../../../domain/tick.ts';
 import type { Clock } from '../../../ports/clock.ts';
 import type { IdGenerator } from '../../../ports/ids.ts';
+import type { MarketDataConsumer } from '../../../ports/market-data.ts';
 import type {
+  ClientOrderIdRules,
   ExecutionReport,
-  OrderChanges,
   Venue,
   VenueCapabilities,
+  VenueJournal,
   VenuePosition,
 } from '../../../ports/venue.ts';
-import {
-  type CheckContext,
-  checkOrder,
-  instrumentOf,
-  isLive,
-  remainingOf,
-  requestOf,
-  type WorkingOrder,
-} from './checks.ts';
+import { clientOrderIdProblem, requireCapability, requireOrderSupported } from '../capabilities.ts';
+import { balancesOf, fillsOf, type PaperVenueState, positionsOf, restoreBooks, stateOf } from './book.ts';
+import { type CheckContext, isLive } from './checks.ts';
 import { paperError } from './errors.ts';
-import {
-  byPriceTime,
-  closableQuantity,
-  feeOf,
-  limitCrosses,
-  marketFillPrice,
-  stopTriggered,
-} from './matching.ts';
+import { PaperExchange } from './exchange.ts';
 import { type Outage, PaperConnection } from './outages.ts';
+
+export type { PaperVenueState, SavedOrder } from './book.ts';
+export type { Outage } from './outages.ts';
+
+/**
+ * The capabilities a paper venue can be configured without, to play a venue that lacks them (a
+ * prediction market without stop orders, an exchange without order lookup). Each then throws
+ * `VenueNotSupportedError`, as a real venue without it would.
+ */
+export type PaperOptionalCapability = Exclude<keyof VenueCapabilities, 'partialFills' | 'fillIds'>;
+
+/**
+ * The client order ids the paper venue takes by default: printable ASCII without spaces, up to
+ * 64 characters, which every id Warden makes from a valid configuration fits. Set
+ * `clientOrderIds` to play a stricter venue (Binance: 36 of `[A-Za-z0-9_-]` and a few more).
+ */
+export const PAPER_CLIENT_ORDER_IDS: ClientOrderIdRules = Object.freeze({
+  maxLength: 64,
+  pattern: /^[\x21-\x7e]+$/,
+});
+
+/** How many fills per account the paper venue keeps for `fills` (and saves) by default. */
+export const PAPER_FILL_HISTORY = 10_000;
 
 /** Configuration of a paper venue. */
 export interface PaperVenueConfig {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly instruments: readonly Instrument[];
-  /** Accounts and their starting cash, in account currency. */
-  readonly accounts: readonly { readonly id: string; readonly balance: number | string }[];
+  /**
+   * Accounts and their starting cash; `currency` is the cash's (default: the instruments'
+   * currency when they share one, else USD).
+   */
+  readonly accounts: readonly {
+    readonly id: string;
+    readonly balance: number | string;
+    readonly currency?: string;
+  }[];
   /** Price moved against a market order, in basis points (default 0). */
   readonly slippageBps?: number;
   /** Commission per fill: notional × bps / 10 000 (default 0). */
@@ -56,32 +75,28 @@ export interface PaperVenueConfig {
   readonly onAccepted?: (order: Order) => void;
   /** Starts from a saved state (`state()` of an earlier run) instead of the accounts' balances. */
   readonly restore?: PaperVenueState;
+  /**
+   * Where the venue hands its state when it changed (see `VenueJournal`): at the end of every
+   * call or tick that changed cash, positions, orders or fills. Pair it with `restore`.
+   */
+  readonly journal?: VenueJournal<PaperVenueState>;
   /** Scripted losses of the connection, for backtests and drills (see `PaperConnection`). */
   readonly outages?: readonly Outage[];
-}
-
-/**
- * What the paper venue must keep across a restart: cash and positions per account, its resting
- * orders, and the client order ids it has consumed (so a retry after a restart still cannot double
- * an order). Plain JSON.
- */
-export interface PaperVenueState {
-  readonly accounts: readonly {
-    readonly id: string;
-    readonly balance: string;
-    readonly positions: readonly VenuePosition[];
-    /** Every order the account ever had accepted, newest last; live ones carry their matching state. */
-    readonly orders: readonly {
-      readonly order: Order;
-      readonly seq: number;
-      readonly filledNotional: string;
-      readonly triggered: boolean;
-    }[];
-  }[];
+  /**
+   * On each reconnection after an outage, deliver again this many of the last fills reported
+   * before it (default 0): a real venue's resync, for tests and drills of fill dedupe.
+   */
+  readonly redeliverFillsOnReconnect?: number;
+  /** The client order ids accepted (default `PAPER_CLIENT_ORDER_IDS`). */
+  readonly clientOrderIds?: ClientOrderIdRules;
+  /** Capabilities turned off (all are on by default; partial fills follow `partialFills`). */
+  readonly capabilities?: { readonly [K in PaperOptionalCapability]?: false };
+  /** Fills kept per account for `fills` and the saved state (default `PAPER_FILL_HISTORY`). */
+  readonly fillHistory?: number;
 }
 
 /** The paper venue: a `Venue` that fills against the ticks it is fed. */
-export interface PaperVenue extends Venue {
+export interface PaperVenue extends Venue, MarketDataConsumer {
   /**
    * Feeds a market price: remembers it as the symbol's latest tick, triggers stops (in placement
    * order), then fills the limit orders it crosses (buys, then sells, by price then time). Fills
@@ -90,7 +105,7 @@ export interface PaperVenue extends Venue {
   onTick(tick: Tick): void;
   /** Cash balance of the account (starting balance + realized PnL − fees), as a decimal string. */
   balance(accountId: string): string;
-  /** The venue's whole state, for `restore` after a restart. */
+  /** The venue's whole state, for `restore` after a restart (what `journal` reads). */
   state(): PaperVenueState;
   /**
    * Seeds a position held before the venue started (a restart, a configuration's initial
@@ -98,16 +113,18 @@ export interface PaperVenue extends Venue {
    * loading onto an existing position nets with it like any fill.
    */
   loadPosition(position: VenuePosition): void;
-}
-
-interface Book {
-  account: Account;
-  /** Every accepted order of the account, by client order id; rejected requests are never kept. */
-  readonly orders: Map<string, WorkingOrder>;
+  /** Scripts one more outage while running (drills, tests), as `outages` does at start. */
+  scheduleOutage(outage: Outage): void;
 }
 
 function invalidConfig(message: string): WardenError {
   return new WardenError('WARDEN_CONFIG_INVALID', `paper venue: ${message}`);
+}
+
+/** The accounts' default currency: the instruments' when they share one, else USD. */
+function defaultCurrency(instruments: readonly Instrument[]): string {
+  const currencies = new Set(instruments.map((i) => i.currency));
+  return currencies.size === 1 ? [...currencies][0]! : 'USD';
 }
 
 /**
@@ -127,6 +144,7 @@ function invalidConfig(message: string): WardenError {
  *   position and the rest is cancelled with reason `REDUCE_ONLY`.
  * - A listener that throws does not stop the venue: every listener still gets every report, and
  *   the first error is rethrown by the call that emitted it once that call has finished.
+ * - Fill ids come from `ids`, so they are deterministic in a replay and unique per account.
  */
 export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
   const { clock, ids } = config;
@@ -134,58 +152,44 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
   const feeBps = config.feeBps ?? 0;
   const leverage = config.leverage ?? 1;
   const maxPerTick = config.partialFills?.maxQuantityPerTick;
+  const fillHistory = config.fillHistory ?? PAPER_FILL_HISTORY;
+  const redeliver = config.redeliverFillsOnReconnect ?? 0;
   if (!(slippageBps >= 0 && feeBps >= 0)) throw invalidConfig('slippageBps and feeBps must be ≥ 0');
   if (!(leverage > 0)) throw invalidConfig('leverage must be > 0');
   if (maxPerTick !== undefined && !(maxPerTick > 0)) throw invalidConfig('maxQuantityPerTick must be > 0');
+  if (!(Number.isInteger(fillHistory) && fillHistory >= 0))
+    throw invalidConfig('fillHistory must be an integer ≥ 0');
+  if (!(Number.isInteger(redeliver) && redeliver >= 0)) {
+    throw invalidConfig('redeliverFillsOnReconnect must be an integer ≥ 0');
+  }
+  const clientOrderIds = config.clientOrderIds ?? PAPER_CLIENT_ORDER_IDS;
+  if (!(Number.isInteger(clientOrderIds.maxLength) && clientOrderIds.maxLength > 0)) {
+    throw invalidConfig('clientOrderIds.maxLength must be an integer > 0');
+  }
+  if (clientOrderIds.pattern.global || clientOrderIds.pattern.sticky) {
+    throw invalidConfig('clientOrderIds.pattern must not have the g or y flag');
+  }
 
   const instruments = new Map<string, Instrument>();
   for (const i of config.instruments) {
     if (instruments.has(i.symbol)) throw invalidConfig(`duplicate instrument ${i.symbol}`);
     instruments.set(i.symbol, i);
   }
-  const books = new Map<string, Book>();
-  const restored = new Map((config.restore?.accounts ?? []).map((a) => [a.id, a]));
+  const seen = new Set<string>();
   for (const a of config.accounts) {
-    if (books.has(a.id)) throw invalidConfig(`duplicate account ${a.id}`);
-    books.set(a.id, {
-      account: createAccount(a.id, restored.get(a.id)?.balance ?? a.balance),
-      orders: new Map(),
-    });
+    if (seen.has(a.id)) throw invalidConfig(`duplicate account ${a.id}`);
+    seen.add(a.id);
   }
+  const currency = defaultCurrency(config.instruments);
+  const { books, resting, nextSeq } = restoreBooks(
+    config.accounts.map((a) => ({ id: a.id, balance: a.balance, currency: a.currency ?? currency })),
+    config.restore,
+    instruments,
+    ids,
+    clock.now(),
+  );
 
-  const ctx: CheckContext = { instruments, leverage, slippageBps };
-  const ticks = new Map<string, Tick>();
-  /** Live orders of every account, in placement order (a Map keeps insertion order). */
-  const resting = new Map<number, WorkingOrder>();
-  const listeners = new Set<(report: ExecutionReport) => void>();
-  const listenerErrors: unknown[] = [];
-  let depth = 0;
-  let seq = 0;
-  let closed = false;
-  for (const saved of restored.values()) {
-    const book = books.get(saved.id);
-    if (book === undefined) continue;
-    for (const p of saved.positions) {
-      const instrument = instruments.get(p.symbol);
-      if (instrument === undefined) continue;
-      book.account = applyFillToAccount(book.account, loadedFill(p, clock.now()), instrument, () =>
-        ids.next(),
-      ).account;
-    }
-    for (const o of saved.orders) {
-      const w: WorkingOrder = {
-        order: o.order,
-        seq: o.seq,
-        filledNotional: dec(o.filledNotional),
-        triggered: o.triggered,
-      };
-      book.orders.set(o.order.clientOrderId, w);
-      if (isLive(w)) resting.set(w.seq, w);
-      seq = Math.max(seq, o.seq + 1);
-    }
-  }
-
-  const capabilities: VenueCapabilities = {
+  const capabilities: VenueCapabilities = Object.freeze({
     marketOrders: true,
     limitOrders: true,
     stopOrders: true,
@@ -194,25 +198,22 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     replaceOrder: true,
     partialFills: maxPerTick !== undefined,
     positionQuery: true,
-  };
+    orderLookup: true,
+    fillIds: true,
+    fillQuery: true,
+    balances: true,
+    instruments: true,
+    connectionEvents: true,
+    // Only `false` turns one off (an `undefined` left in a plain object leaves it on).
+    ...Object.fromEntries(Object.entries(config.capabilities ?? {}).filter(([, on]) => on === false)),
+  });
+  const self = { name: 'paper', capabilities };
 
-  /** Runs one venue call; listener errors surface when the outermost call is done. */
-  function operation<T>(fn: () => T): T {
-    if (closed) throw paperError('VENUE_CLOSED', 'the paper venue is closed');
-    if (depth === 0) listenerErrors.length = 0;
-    depth += 1;
-    let result: T;
-    try {
-      result = fn();
-    } finally {
-      depth -= 1;
-    }
-    if (depth === 0 && listenerErrors.length > 0) {
-      const errors = listenerErrors.splice(0);
-      throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'execution listeners threw');
-    }
-    return result;
-  }
+  const ctx: CheckContext = { instruments, leverage, slippageBps };
+  const listeners = new Set<(report: ExecutionReport) => void>();
+  const listenerErrors: unknown[] = [];
+  let depth = 0;
+  let closed = false;
 
   function deliver(report: ExecutionReport): void {
     for (const listener of [...listeners]) {
@@ -224,208 +225,132 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     }
   }
   // Reports held over an outage are delivered from a clock timer, outside any call: as one.
-  const connection = new PaperConnection(clock, config.outages ?? [], (report) =>
-    depth === 0 ? operation(() => deliver(report)) : deliver(report),
+  const connection = new PaperConnection(
+    clock,
+    config.outages ?? [],
+    (report) => (depth === 0 ? operation(() => deliver(report)) : deliver(report)),
+    redeliver,
   );
+  const exchange = new PaperExchange({
+    clock,
+    ids,
+    ctx,
+    feeBps,
+    maxPerTick,
+    fillHistory,
+    books,
+    resting,
+    nextSeq,
+    emit: (report) => connection.report(report),
+    ...(config.onAccepted !== undefined ? { onAccepted: config.onAccepted } : {}),
+  });
+  const state = (): PaperVenueState => stateOf(books.values(), fillHistory);
 
-  function emit(report: ExecutionReport): void {
-    connection.report(report);
+  /**
+   * Runs one venue call; when the outermost call is done, the journal hears of a change and
+   * listener errors surface.
+   */
+  function operation<T>(fn: () => T): T {
+    if (closed) throw paperError('VENUE_CLOSED', 'the paper venue is closed');
+    if (depth === 0) listenerErrors.length = 0;
+    depth += 1;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      depth -= 1;
+      if (depth === 0 && exchange.changed) {
+        exchange.changed = false;
+        config.journal?.changed(state);
+      }
+    }
+    if (depth === 0 && listenerErrors.length > 0) {
+      const errors = listenerErrors.splice(0);
+      throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'execution listeners threw');
+    }
+    return result;
   }
 
   /** A call from the client: refused while the connection is down. */
   function call<T>(fn: () => T): T {
+    if (closed) throw paperError('VENUE_CLOSED', 'the paper venue is closed');
     connection.check();
     return operation(fn);
   }
 
-  function bookOf(accountId: string): Book {
-    const book = books.get(accountId);
-    if (book === undefined)
-      throw paperError('UNKNOWN_ACCOUNT', `unknown account ${accountId}`, { accountId });
-    return book;
-  }
-
-  function cancel(w: WorkingOrder, reason: string): void {
-    w.order = { ...w.order, status: 'cancelled', updatedAt: clock.now() };
-    resting.delete(w.seq);
-    emit({ kind: 'cancelled', order: w.order, reason });
-  }
-
-  /** Fills up to `wanted` of a live order at `price`, applies it to the account and reports it. */
-  function execute(w: WorkingOrder, wanted: number, price: number): void {
-    const book = books.get(w.order.accountId)!;
-    const instrument = instrumentOf(ctx, w.order.symbol);
-    let quantity = wanted;
-    if (w.order.reduceOnly) {
-      const closable = closableQuantity(book.account.positions.get(w.order.symbol), w.order.side);
-      if (closable === 0) {
-        cancel(w, 'REDUCE_ONLY');
-        return;
-      }
-      quantity = Math.min(quantity, closable);
-    }
-    const ts = clock.now();
-    // Sample: { fillId: 'f-1', accountId: 'acc-1', symbol: 'ESZ5', side: 'buy', quantity: 2, price: 4500.25, fee: '0', clientOrderId: 'c-1', venueOrderId: 'v-1', ts: 1735689600000 }
-    const fill: Fill = {
-      fillId: ids.next(),
-      accountId: w.order.accountId,
-      symbol: w.order.symbol,
-      side: w.order.side,
-      quantity,
-      price,
-      fee: moneyString(feeOf(instrument, price, quantity, feeBps)),
-      clientOrderId: w.order.clientOrderId,
-      venueOrderId: w.order.venueOrderId,
-      ts,
-    };
-    book.account = applyFillToAccount(book.account, fill, instrument, () => ids.next()).account;
-    w.filledNotional = w.filledNotional.plus(dec(price).times(quantity));
-    const filled = dec(w.order.filledQuantity).plus(quantity);
-    const done = filled.gte(w.order.quantity);
-    w.order = {
-      ...w.order,
-      status: done ? 'filled' : 'partially_filled',
-      filledQuantity: filled.toNumber(),
-      averageFillPrice: w.filledNotional.div(filled).toNumber(),
-      updatedAt: ts,
-    };
-    if (done) resting.delete(w.seq);
-    emit({ kind: 'fill', fill, order: w.order });
-    if (!done && quantity < wanted && isLive(w)) cancel(w, 'REDUCE_ONLY');
-  }
-
-  /** Accepts a validated request: records it, fills what the latest tick allows, rests the rest. */
-  function accept(book: Book, request: OrderRequest): Order {
-    const now = clock.now();
-    // Sample: { ...request, venueOrderId: 'v-1', status: 'open', filledQuantity: 0, createdAt: 1735689600000, updatedAt: 1735689600000 }
-    const order: Order = {
-      ...requestOf(request),
-      venueOrderId: ids.next(),
-      status: 'open',
-      filledQuantity: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const w: WorkingOrder = { order, seq: seq++, filledNotional: ZERO, triggered: false };
-    book.orders.set(order.clientOrderId, w);
-    resting.set(w.seq, w);
-    config.onAccepted?.(order);
-    const tick = ticks.get(order.symbol);
-    if (tick === undefined) return w.order;
-    const instrument = instrumentOf(ctx, order.symbol);
-    const { side, type } = order;
-    if (type === 'stop' || type === 'stop_limit') w.triggered = stopTriggered(side, order.stopPrice!, tick);
-    if (type === 'market' || (type === 'stop' && w.triggered)) {
-      execute(w, order.quantity, marketFillPrice(tick, side, instrument, slippageBps));
-    } else if ((type === 'limit' || w.triggered) && limitCrosses(side, order.limitPrice!, tick)) {
-      execute(w, order.quantity, order.limitPrice!);
-    }
-    return w.order;
-  }
-
-  function place(request: OrderRequest): Order {
-    const book = bookOf(request.accountId);
-    const existing = book.orders.get(request.clientOrderId);
-    if (existing !== undefined) return existing.order;
-    checkOrder(ctx, book.account, resting.values(), ticks.get(request.symbol), request);
-    return accept(book, request);
-  }
-
-  function tick(t: Tick): void {
-    const instrument = instruments.get(t.symbol);
-    if (instrument === undefined) return;
-    ticks.set(t.symbol, t);
-    // Nothing rests: nothing to trigger or fill (and no closures or copies on every tick).
-    if (resting.size === 0) return;
-    const ofSymbol = () => [...resting.values()].filter((w) => w.order.symbol === t.symbol);
-    for (const w of ofSymbol()) {
-      const { side, type } = w.order;
-      if ((type !== 'stop' && type !== 'stop_limit') || w.triggered || !isLive(w)) continue;
-      if (!stopTriggered(side, w.order.stopPrice!, t)) continue;
-      w.triggered = true;
-      if (type === 'stop') execute(w, remainingOf(w), marketFillPrice(t, side, instrument, slippageBps));
-    }
-    const crossing = ofSymbol()
-      .filter((w) => w.order.type === 'limit' || (w.order.type === 'stop_limit' && w.triggered))
-      .filter((w) => limitCrosses(w.order.side, w.order.limitPrice!, t))
-      .sort((a, b) =>
-        byPriceTime(
-          { side: a.order.side, limitPrice: a.order.limitPrice!, seq: a.seq },
-          { side: b.order.side, limitPrice: b.order.limitPrice!, seq: b.seq },
-        ),
-      );
-    for (const w of crossing) {
-      // A listener may have cancelled or replaced it while earlier fills were reported.
-      if (!isLive(w)) continue;
-      const remaining = remainingOf(w);
-      execute(w, maxPerTick === undefined ? remaining : Math.min(remaining, maxPerTick), w.order.limitPrice!);
+  function checkClientOrderId(accountId: string, clientOrderId: string): void {
+    const problem = clientOrderIdProblem(clientOrderIds, clientOrderId);
+    if (problem !== undefined) {
+      throw paperError('INVALID_CLIENT_ORDER_ID', problem, { accountId, clientOrderId });
     }
   }
 
   return {
     name: 'paper',
     capabilities,
+    clientOrderIds,
 
-    async placeOrder(request) {
-      return call(() => place(request));
+    async connect() {
+      if (closed) throw paperError('VENUE_CLOSED', 'the paper venue is closed');
     },
 
-    async cancelOrder(accountId, clientOrderId) {
+    async placeOrder(request: OrderRequest) {
       return call(() => {
-        const w = bookOf(accountId).orders.get(clientOrderId);
-        if (w === undefined) {
-          throw paperError('UNKNOWN_ORDER', `no order ${clientOrderId} on ${accountId}`, {
-            accountId,
-            clientOrderId,
-          });
-        }
-        if (isLive(w)) cancel(w, 'REQUESTED');
-        return w.order;
+        checkClientOrderId(request.accountId, request.clientOrderId);
+        requireOrderSupported(self, request);
+        return exchange.place(request);
       });
     },
 
-    async replaceOrder(accountId: string, clientOrderId: string, changes: OrderChanges) {
+    async cancelOrder(accountId, clientOrderId) {
+      return call(() => exchange.cancel(accountId, clientOrderId));
+    },
+
+    async replaceOrder(accountId, clientOrderId, changes) {
       return call(() => {
-        const book = bookOf(accountId);
-        // A retried replace finds its replacement already placed.
-        const done = book.orders.get(changes.clientOrderId);
-        if (done !== undefined) return done.order;
-        const w = book.orders.get(clientOrderId);
-        const details = { accountId, clientOrderId };
-        if (w === undefined) throw paperError('UNKNOWN_ORDER', `no order ${clientOrderId}`, details);
-        if (!isLive(w))
-          throw paperError('ORDER_NOT_OPEN', `order ${clientOrderId} is ${w.order.status}`, details);
-        const request: OrderRequest = {
-          ...requestOf(w.order),
-          quantity: changes.quantity ?? remainingOf(w),
-          clientOrderId: changes.clientOrderId,
-          ...(changes.limitPrice !== undefined && { limitPrice: changes.limitPrice }),
-          ...(changes.stopPrice !== undefined && { stopPrice: changes.stopPrice }),
-        };
-        // Validate before cancelling, so a refused replacement leaves the original working.
-        checkOrder(ctx, book.account, resting.values(), ticks.get(request.symbol), request, w.seq);
-        cancel(w, 'REPLACED');
-        return accept(book, request);
+        requireCapability(self, 'replaceOrder', 'replaceOrder');
+        checkClientOrderId(accountId, changes.clientOrderId);
+        return exchange.replace(accountId, clientOrderId, changes);
+      });
+    },
+
+    async order(accountId, clientOrderId) {
+      return call(() => {
+        requireCapability(self, 'orderLookup', 'order');
+        return exchange.bookOf(accountId).orders.get(clientOrderId)?.order;
       });
     },
 
     async openOrders(accountId) {
-      return call(() => [...bookOf(accountId).orders.values()].filter(isLive).map((w) => w.order));
+      return call(() => [...exchange.bookOf(accountId).orders.values()].filter(isLive).map((w) => w.order));
     },
 
-    // Sample: [{ accountId: 'acc-1', symbol: 'ESZ5', side: 'long', quantity: 2, entryPrice: 4500.25 }]
     async positions(accountId) {
-      return call(() =>
-        [...bookOf(accountId).account.positions.values()].map(
-          (p): VenuePosition => ({
-            accountId: p.accountId,
-            symbol: p.symbol,
-            side: p.side,
-            quantity: p.quantity,
-            entryPrice: p.entryPrice,
-          }),
-        ),
-      );
+      return call(() => {
+        requireCapability(self, 'positionQuery', 'positions');
+        return positionsOf(exchange.bookOf(accountId));
+      });
+    },
+
+    async fills(accountId, since) {
+      return call(() => {
+        requireCapability(self, 'fillQuery', 'fills');
+        return fillsOf(exchange.bookOf(accountId), fillHistory, since);
+      });
+    },
+
+    async balances(accountId) {
+      return call(() => {
+        requireCapability(self, 'balances', 'balances');
+        return balancesOf(exchange.bookOf(accountId), ctx, resting.values());
+      });
+    },
+
+    async instruments() {
+      return call(() => {
+        requireCapability(self, 'instruments', 'instruments');
+        return [...instruments.values()].map((i) => ({ ...i, minQuantity: i.lotSize }));
+      });
     },
 
     onExecution(listener) {
@@ -437,75 +362,33 @@ export function createPaperVenue(config: PaperVenueConfig): PaperVenue {
     },
 
     onConnection(listener) {
+      if (!capabilities.connectionEvents) return () => {};
       return connection.onConnection(listener);
     },
 
     onTick(t) {
-      if (!closed) operation(() => tick(t));
+      if (!closed) operation(() => exchange.tick(t));
     },
 
-    // Sample: { accountId: 'acc-1', symbol: 'ESZ5', side: 'long', quantity: 2, entryPrice: 4500.25 }
     loadPosition(p) {
-      operation(() => {
-        const book = bookOf(p.accountId);
-        const instrument = instrumentOf(ctx, p.symbol);
-        if (!(p.quantity > 0 && p.entryPrice > 0)) {
-          throw paperError('INVALID_POSITION', 'quantity and entry price must be > 0', { ...p });
-        }
-        book.account = applyFillToAccount(book.account, loadedFill(p, clock.now()), instrument, () =>
-          ids.next(),
-        ).account;
-      });
+      operation(() => exchange.loadPosition(p));
+    },
+
+    scheduleOutage(outage) {
+      if (!(outage.to > outage.from)) throw invalidConfig('an outage must end after it starts');
+      connection.schedule(outage);
     },
 
     balance(accountId) {
-      return moneyString(accountBalance(bookOf(accountId).account));
+      return moneyString(accountBalance(exchange.bookOf(accountId).account));
     },
 
-    state() {
-      return {
-        accounts: [...books.values()].map((b) => ({
-          id: b.account.id,
-          balance: moneyString(accountBalance(b.account)),
-          positions: [...b.account.positions.values()].map((p) => ({
-            accountId: p.accountId,
-            symbol: p.symbol,
-            side: p.side,
-            quantity: p.quantity,
-            entryPrice: p.entryPrice,
-          })),
-          orders: [...b.orders.values()]
-            .sort((x, y) => x.seq - y.seq)
-            .map((w) => ({
-              order: w.order,
-              seq: w.seq,
-              filledNotional: w.filledNotional.toString(),
-              triggered: w.triggered,
-            })),
-        })),
-      };
-    },
+    state,
 
     async close() {
       closed = true;
       connection.close();
       listeners.clear();
     },
-  };
-}
-
-/** A position held before the venue started, as a fee-free fill at its entry price. */
-function loadedFill(p: VenuePosition, ts: number): Fill {
-  return {
-    fillId: `loaded-${p.symbol}`,
-    accountId: p.accountId,
-    symbol: p.symbol,
-    side: p.side === 'long' ? 'buy' : 'sell',
-    quantity: p.quantity,
-    price: p.entryPrice,
-    fee: '0',
-    clientOrderId: '',
-    venueOrderId: '',
-    ts,
   };
 }
