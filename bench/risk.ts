@@ -228,7 +228,7 @@ function syncVenue(c: Composition, accountIds: readonly string[]): void {
   for (const id of accountIds) {
     for (const p of c.engine.account(id)?.positions.values() ?? []) {
       const t = c.engine.lastTick(p.symbol);
-      if (t !== undefined) c.venue.onTick(t);
+      if (t !== undefined) c.paper!.onTick(t);
     }
   }
 }
@@ -462,7 +462,7 @@ async function drivenLatency(
   ts0: number,
 ): Promise<{ samples: number[]; ticks: number; jumpsBp: number[] }> {
   // The venue has only seen the breached accounts' prices so far.
-  for (const s of book.symbols) c.venue.onTick(c.engine.lastTick(s)!);
+  for (const s of book.symbols) c.paper!.onTick(c.engine.lastTick(s)!);
   const firstExit = watchExits(c);
   const busiest = book.symbols
     .map((_, s) => s)

@@ -42,7 +42,13 @@ import { standingOf } from './status.ts';
 /** Everything one engine instance is made of; built only here (the composition root). */
 export interface Composition {
   readonly engine: Engine;
-  readonly venue: PaperVenue;
+  /** The venue the partition trades through (each account's own venue). */
+  readonly venue: Venue;
+  /**
+   * The paper venue a composition built alone made for itself (tests, benchmarks), which
+   * `processTick` feeds; undefined in a runtime's partition, whose venues the runtime feeds.
+   */
+  readonly paper: PaperVenue | undefined;
   readonly monitor: Monitor;
   readonly execution: ExecutionService;
   readonly watchdog: FeedWatchdog | undefined;
@@ -123,7 +129,8 @@ export function llmPolicyOf(
     baseUrl: l.baseUrl,
     model: l.model,
     ...(l.apiKey !== undefined ? { apiKey: l.apiKey } : {}),
-    timeoutMs: l.timeoutSeconds * 1000,
+    // Rounded: 2.01 * 1000 is 2009.9999999999998, which the policy refuses as not whole.
+    timeoutMs: Math.round(l.timeoutSeconds * 1000),
     maxRetries: l.maxRetries,
     maxConcurrency: l.maxConcurrency,
     requestsPerMinute: l.requestsPerMinute,
@@ -179,24 +186,6 @@ export function paperVenueOf(
   });
 }
 
-/**
- * A venue as one partition sees it: the same venue, but only the execution reports of the
- * partition's own accounts (another partition books the rest).
- */
-function venueViewOf(venue: Venue, accounts: ReadonlySet<string>): Venue {
-  const onExecution: Venue['onExecution'] = (listener) =>
-    venue.onExecution((report) => {
-      if (accounts.has(report.order.accountId)) listener(report);
-    });
-  return new Proxy(venue, {
-    get(target, property) {
-      if (property === 'onExecution') return onExecution;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 export function compose(
   config: WardenConfig,
   deps: {
@@ -220,7 +209,7 @@ export function compose(
      * What a partition of a runtime shares with the others: the venue, which the runtime feeds
      * ticks, and the market stage (candles, feed watchdog), which the runtime runs once for all.
      */
-    shared?: { readonly venue: PaperVenue };
+    shared?: { readonly venue: Venue };
   },
 ): Composition {
   const { clock, ids } = deps;
@@ -230,9 +219,11 @@ export function compose(
   // A partition of a runtime shares the runtime's venue, candles and feed watchdog; a composition
   // built alone has its own.
   const shared = deps.shared;
-  const venue =
-    shared?.venue ??
-    paperVenueOf(config, { clock, ids, ...(deps.venue !== undefined ? { hooks: deps.venue } : {}) });
+  const paper =
+    shared === undefined
+      ? paperVenueOf(config, { clock, ids, ...(deps.venue !== undefined ? { hooks: deps.venue } : {}) })
+      : undefined;
+  const venue: Venue = shared?.venue ?? paper!;
   const held = deps.accounts === undefined ? undefined : new Set(deps.accounts);
   const accounts = config.accounts.filter((a) => held === undefined || held.has(a.id));
   // Every event goes to the output first, then to the followers the end of this function adds.
@@ -243,7 +234,7 @@ export function compose(
   const engine = new Engine({
     clock,
     ids,
-    venue: held === undefined ? venue : venueViewOf(venue, held),
+    venue,
     instruments,
     accounts: accounts.map((a) => ({ id: a.id, balance: a.balance })),
     sink: { emit },
@@ -340,8 +331,7 @@ export function compose(
             ),
         })
       : undefined;
-  const venuePort: Venue = venue;
-  venuePort.onConnection((e) => risk?.onConnection(e.connected, e.message));
+  venue.onConnection((e) => risk?.onConnection(e.connected, e.message));
   const entry = new EntryFlow({
     clock,
     engine,
@@ -366,6 +356,7 @@ export function compose(
   return {
     engine,
     venue,
+    paper,
     monitor,
     execution,
     watchdog,
@@ -384,7 +375,7 @@ export function compose(
  * monitor evaluates the triggers. `range` is set for a conflated tick.
  */
 export function processTick(c: Composition, tick: Tick, range?: TickRange): void {
-  c.venue.onTick(tick);
+  c.paper?.onTick(tick);
   c.engine.onTick(tick);
   c.risk.onTick(tick, range?.last.low, range?.last.high);
   c.monitor.onTick(tick, range);
@@ -395,7 +386,7 @@ export function processTick(c: Composition, tick: Tick, range?: TickRange): void
 export function startWithInitialPositions(c: Composition, config: WardenConfig, startTime: number): void {
   const initial = initialPositionsOf(config, startTime);
   for (const p of initial) {
-    c.venue.loadPosition({
+    c.paper?.loadPosition({
       accountId: p.accountId,
       symbol: p.symbol,
       side: p.side,

@@ -160,6 +160,7 @@ async function runUntilStopped(options: DaemonOptions, cleanup: CleanupStack): P
   } else {
     const composed = new Runtime(config, { clock, ids, sink });
     cleanup.add('stop the engine', () => composed.stop());
+    await composed.connect();
     composed.start(start);
     c = composed;
   }

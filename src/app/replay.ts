@@ -152,8 +152,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     ...(writer !== undefined ? { decisions: (row: DecisionRow) => writer.recordDecision(row) } : {}),
     ...(writer !== undefined
       ? {
-          venue: {
-            onAccepted: (order: Order) =>
+          venues: {
+            onAccepted: (_venue: string, order: Order) =>
               writer.put({
                 collection: 'paper.orders',
                 id: `${order.accountId}/${order.clientOrderId}`,

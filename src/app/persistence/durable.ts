@@ -25,8 +25,16 @@ import { StoreWriter } from './store-writer.ts';
 
 export { ENGINE_SNAPSHOT, type EngineSnapshot } from './engine-snapshot.ts';
 
-/** Where the paper venue keeps its own state, committed with the events. */
+/** Where the venue keeps its own state, committed with the events, when there is one venue. */
 export const PAPER_VENUE_RECORD = { collection: 'paper', id: 'venue' } as const;
+
+/**
+ * Where a venue's own state is kept: the one venue's where it always was, each of several under
+ * its name.
+ */
+export function venueRecordOf(name: string, venues: number): { collection: string; id: string } {
+  return venues === 1 ? PAPER_VENUE_RECORD : { collection: 'venues', id: name };
+}
 
 /** Events after which the next commit carries a snapshot (the risk state changed). */
 const RISK_STATE_EVENTS = new Set([
@@ -69,7 +77,8 @@ export interface StartReport {
 export class DurableEngine {
   readonly writer: StoreWriter;
   private runtime: Runtime | undefined;
-  private venueDirty = true;
+  /** The venues whose state changed since the last commit, with a reader of it. */
+  private readonly venueChanges = new Map<string, () => unknown>();
   private readonly factory: EventFactory;
   /**
    * Every position id this engine has had an event for (opened or closed, this run or recovered):
@@ -115,9 +124,18 @@ export class DurableEngine {
 
   async start(): Promise<StartReport> {
     const { store, clock, ids, config } = this.options;
-    const venueState = (await store.record(PAPER_VENUE_RECORD.collection, PAPER_VENUE_RECORD.id)) as
-      | PaperVenueState
-      | undefined;
+    const venueCount = config.venues.length;
+    const venueStates = new Map<string, unknown>();
+    for (const v of config.venues) {
+      const where = venueRecordOf(v.name, venueCount);
+      const saved = await store.record(where.collection, where.id);
+      if (saved !== undefined) venueStates.set(v.name, saved);
+    }
+    // Cash is the venue's: the engine's accounts start from the balances the venue kept.
+    const balances = new Map<string, string>();
+    for (const saved of venueStates.values()) {
+      for (const a of (saved as Partial<PaperVenueState>).accounts ?? []) balances.set(a.id, a.balance);
+    }
     const head = await store.head();
     const track: EventSink = {
       emit: (e) => {
@@ -143,23 +161,18 @@ export class DurableEngine {
       decisions: (row) => this.writer.recordDecision(row),
       ...(this.options.llm !== undefined ? { llm: this.options.llm } : {}),
       ...(this.options.partitions !== undefined ? { partitions: this.options.partitions } : {}),
-      venue: {
-        onAccepted: () => {
-          this.venueDirty = true;
-        },
-        ...(venueState !== undefined ? { restore: venueState } : {}),
+      venues: {
+        restore: (name) => venueStates.get(name),
+        journal: (name) => ({
+          changed: (read) => {
+            this.venueChanges.set(name, read);
+          },
+        }),
       },
-      // Cash is the venue's: the engine's accounts start from the balances the venue kept.
-      ...(venueState !== undefined
-        ? { balances: new Map(venueState.accounts.map((a) => [a.id, a.balance])) }
-        : {}),
+      ...(balances.size > 0 ? { balances } : {}),
     });
     this.runtime = rt;
-    for (const p of rt.partitions) {
-      p.c.engine.onExecutionApplied(() => {
-        this.venueDirty = true;
-      });
-    }
+    await rt.connect();
     const count = this.options.partitions?.count ?? config.engine.partitions;
     const snapshots = new Map<number, Snapshot | undefined>();
     for (const p of rt.partitions) snapshots.set(p.index, await partitionSnapshot(store, p.index, count));
@@ -218,8 +231,8 @@ export class DurableEngine {
         const found = reconcileAccount(
           accountId,
           p.c.engine.openPositions().filter((o) => o.accountId === accountId),
-          await rt.venue.positions(accountId),
-          await rt.venue.openOrders(accountId),
+          await rt.venueOf(accountId)!.positions(accountId),
+          await rt.venueOf(accountId)!.openOrders(accountId),
           knownOrders,
         );
         for (const d of found) correctToVenue(p.c, d, { events: this.factory, ids, clock });
@@ -302,14 +315,7 @@ export class DurableEngine {
     const held = c.engine.account(row.accountId)?.positions.get(row.symbol);
     if (held !== undefined) return refuse(`${row.accountId} already holds ${row.symbol} as ${held.id}`);
     // On the paper venue the row stands for a fill another program got: book it there too.
-    this.rt.venue.loadPosition({
-      accountId: row.accountId,
-      symbol: row.symbol,
-      side: row.side,
-      quantity: row.quantity,
-      entryPrice: row.entryPrice,
-    });
-    this.venueDirty = true;
+    this.rt.seedAtVenue(row);
     c.engine.adopt(
       {
         id,
@@ -353,10 +359,11 @@ export class DurableEngine {
     ) {
       return this.snapshot();
     }
-    if (this.runtime !== undefined && this.venueDirty) {
-      this.venueDirty = false;
-      this.writer.put({ ...PAPER_VENUE_RECORD, value: this.runtime.venue.state() });
-    }
+    const venueCount = this.options.config.venues.length;
+    const changed = [...this.venueChanges];
+    this.venueChanges.clear();
+    for (const [name, read] of changed)
+      this.writer.put({ ...venueRecordOf(name, venueCount), value: read() });
     const resets = this.resets();
     const riskChanged = this.riskChanged;
     if (extra.snapshot !== undefined) this.riskChanged = false;
@@ -366,7 +373,7 @@ export class DurableEngine {
       return stored.length;
     } catch (error) {
       if (riskChanged) this.riskChanged = true;
-      this.venueDirty = true;
+      for (const [name, read] of changed) if (!this.venueChanges.has(name)) this.venueChanges.set(name, read);
       const message = error instanceof Error ? error.message : String(error);
       for (const p of this.runtime?.partitions ?? []) p.c.risk.breakers.onStoreError(message);
       throw error;

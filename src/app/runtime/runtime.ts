@@ -1,6 +1,7 @@
-import type { PaperVenue } from '../../adapters/venues/paper/paper-venue.ts';
+import { isMarketDataConsumer } from '../../adapters/venues/capabilities.ts';
 import type { Account } from '../../domain/account.ts';
 import type { CandleInterval } from '../../domain/candles.ts';
+import type { Order } from '../../domain/order.ts';
 import { allPartitions, type PartitionSet, partitionOf } from '../../domain/partitioning.ts';
 import type { Position } from '../../domain/position.ts';
 import type { Tick } from '../../domain/tick.ts';
@@ -10,19 +11,22 @@ import type { EventSink } from '../../engine/event-sink.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DecisionPolicy } from '../../ports/decision-policy.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
+import type { MarketDataConsumer } from '../../ports/market-data.ts';
 import type { DecisionRow } from '../../ports/store.ts';
+import type { Venue, VenueJournal, VenuePosition } from '../../ports/venue.ts';
 import {
   type Composition,
   candleIntervalsOf,
   compose,
   initialPositionsOf,
-  paperVenueOf,
-  type VenueHooks,
+  instrumentsOf,
 } from '../compose.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { StatusReport } from '../control/protocol.ts';
 import { statusReport } from '../status.ts';
+import { buildVenues } from '../venues/registry.ts';
 import { MarketStage } from './market-stage.ts';
+import { partitionVenue } from './venue-router.ts';
 
 /** One partition this process holds: its number, its accounts and the pipeline over them. */
 export interface Partition {
@@ -41,7 +45,15 @@ export interface RuntimeOptions {
    * `config.engine.partitions`. A held partition without accounts gets no pipeline.
    */
   readonly partitions?: PartitionSet;
-  readonly venue?: VenueHooks;
+  /** What the venues keep and restore: their saved state, their order journal, their state journal. */
+  readonly venues?: {
+    /** The state a venue saved in an earlier run, by venue name. */
+    readonly restore?: (venue: string) => unknown;
+    /** Every order a venue accepts, before it can fill. */
+    readonly onAccepted?: (venue: string, order: Order) => void;
+    /** Where a venue with state of its own hands it when it changed. */
+    readonly journal?: (venue: string) => VenueJournal | undefined;
+  };
   readonly candleIntervals?: readonly CandleInterval[];
   /** The LLM policy for profiles with `policy: llm`; by default built from `agent.llm`. */
   readonly llm?: DecisionPolicy;
@@ -70,7 +82,11 @@ export interface RuntimeOptions {
  */
 export class Runtime {
   readonly partitions: readonly Partition[];
-  readonly venue: PaperVenue;
+  /** The venues the held accounts trade at, by name. */
+  readonly venues: ReadonlyMap<string, Venue>;
+  /** The venues that simulate a market from the ticks (paper): fed first on every tick. */
+  private readonly simulated: MarketDataConsumer[];
+  private readonly venueByAccount = new Map<string, Venue>();
   readonly market: MarketStage;
   private readonly byAccount = new Map<string, Partition>();
 
@@ -80,11 +96,26 @@ export class Runtime {
   ) {
     const { clock, ids } = options;
     const set = options.partitions ?? allPartitions(config.engine.partitions);
-    this.venue = paperVenueOf(config, {
+    const heldAccounts = config.accounts
+      .filter((a) => set.held.includes(partitionOf(a.id, set.count)))
+      .map((a) => a.id);
+    const hooks = options.venues;
+    this.venues = buildVenues(config, {
       clock,
       ids,
-      ...(options.venue !== undefined ? { hooks: options.venue } : {}),
+      instruments: instrumentsOf(config),
+      accounts: heldAccounts,
+      ...(hooks?.restore !== undefined ? { restore: hooks.restore } : {}),
+      ...(hooks?.onAccepted !== undefined ? { onAccepted: hooks.onAccepted } : {}),
+      ...(hooks?.journal !== undefined ? { journal: hooks.journal } : {}),
     });
+    this.simulated = [...this.venues.values()].filter((v): v is Venue & MarketDataConsumer =>
+      isMarketDataConsumer(v),
+    );
+    for (const a of config.accounts) {
+      const venue = this.venues.get(a.venue);
+      if (venue !== undefined) this.venueByAccount.set(a.id, venue);
+    }
     const effective: WardenConfig =
       options.balances === undefined
         ? config
@@ -104,7 +135,9 @@ export class Runtime {
         ids,
         sink: options.sink,
         accounts,
-        shared: { venue: this.venue },
+        shared: {
+          venue: partitionVenue(new Map(accounts.map((a) => [a, this.venueByAccount.get(a)!]))),
+        },
         ...(options.llm !== undefined ? { llm: options.llm } : {}),
         ...(options.wallClock !== undefined ? { wallClock: options.wallClock } : {}),
         ...(options.decisions !== undefined ? { decisions: options.decisions } : {}),
@@ -127,6 +160,11 @@ export class Runtime {
     });
   }
 
+  /** Opens every venue's connections (a paper venue has none); resolves once all can take calls. */
+  async connect(): Promise<void> {
+    await Promise.all([...this.venues.values()].map((v) => v.connect()));
+  }
+
   /** The pipeline of the partition that holds `accountId`, if this process holds it. */
   partitionOf(accountId: string): Composition | undefined {
     return this.byAccount.get(accountId)?.c;
@@ -138,15 +176,7 @@ export class Runtime {
    */
   start(startTime: number): void {
     const initial = initialPositionsOf(this.config, startTime).filter((p) => this.byAccount.has(p.accountId));
-    for (const p of initial) {
-      this.venue.loadPosition({
-        accountId: p.accountId,
-        symbol: p.symbol,
-        side: p.side,
-        quantity: p.quantity,
-        entryPrice: p.entryPrice,
-      });
-    }
+    for (const p of initial) this.seedAtVenue(p);
     this.startPartitions(initial);
   }
 
@@ -165,7 +195,8 @@ export class Runtime {
 
   /** One validated tick, through the whole pipeline. `range` is set for a conflated tick. */
   onTick(tick: Tick, range?: TickRange): void {
-    this.venue.onTick(tick);
+    const sim = this.simulated;
+    for (let i = 0; i < sim.length; i++) sim[i]!.onTick(tick);
     const ps = this.partitions;
     for (let i = 0; i < ps.length; i++) ps[i]!.c.engine.onTick(tick);
     this.market.candleTick(tick);
@@ -221,6 +252,34 @@ export class Runtime {
     return this.partitions.flatMap((p) => p.c.engine.openPositions());
   }
 
+  /** The venue an account trades at, if this process holds the account. */
+  venueOf(accountId: string): Venue | undefined {
+    return this.venueByAccount.get(accountId);
+  }
+
+  /**
+   * Books a position held outside the engine at a simulated venue (the config's initial positions,
+   * a positions row another program wrote), standing in for the fill it had there. A real venue
+   * holds its positions itself; nothing is done for it.
+   */
+  seedAtVenue(p: {
+    readonly accountId: string;
+    readonly symbol: string;
+    readonly side: 'long' | 'short';
+    readonly quantity: number;
+    readonly entryPrice: number;
+  }): void {
+    const venue = this.venueByAccount.get(p.accountId);
+    if (venue === undefined || !isSeedable(venue)) return;
+    venue.loadPosition({
+      accountId: p.accountId,
+      symbol: p.symbol,
+      side: p.side,
+      quantity: p.quantity,
+      entryPrice: p.entryPrice,
+    });
+  }
+
   private watchedSymbols(): Set<string> {
     const symbols = new Set<string>();
     for (const p of this.partitions)
@@ -251,4 +310,9 @@ export function runtimeStatus(runtime: Runtime, now: number): StatusReport {
     (a, b) => (order.get(a.accountId) ?? 0) - (order.get(b.accountId) ?? 0),
   );
   return { ...report, accounts };
+}
+
+/** A simulated venue that can be told of a position held before it started (the paper venue). */
+function isSeedable(venue: Venue): venue is Venue & { loadPosition(position: VenuePosition): void } {
+  return typeof (venue as { loadPosition?: unknown }).loadPosition === 'function';
 }

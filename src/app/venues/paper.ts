@@ -5,6 +5,7 @@ import {
   type PaperVenueState,
 } from '../../adapters/venues/paper/paper-venue.ts';
 import { WardenError } from '../../domain/errors.ts';
+import type { VenueJournal } from '../../ports/venue.ts';
 import type { PaperVenueSettings } from '../config/venue-schema.ts';
 import type { VenueContext } from './registry.ts';
 
@@ -20,6 +21,7 @@ export function paperVenueFactory(venue: PaperVenueSettings, context: VenueConte
     accounts: context.accounts.map((a) => ({ id: a.id, balance: a.balance })),
     ...paperVenueOptions(venue),
     ...(context.onAccepted !== undefined ? { onAccepted: context.onAccepted } : {}),
+    ...(context.journal !== undefined ? { journal: context.journal as VenueJournal<PaperVenueState> } : {}),
     ...(context.restore !== undefined ? { restore: paperStateOf(venue.name, context.restore) } : {}),
   });
 }

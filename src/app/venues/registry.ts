@@ -3,7 +3,7 @@ import type { Instrument } from '../../domain/instrument.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
-import type { Venue } from '../../ports/venue.ts';
+import type { Venue, VenueJournal } from '../../ports/venue.ts';
 import type { WardenConfig } from '../config/shapes.ts';
 import type { VenueConfig, VenueConfigOf } from '../config/venue-schema.ts';
 import { accountsOfVenue } from '../config/venues.ts';
@@ -33,6 +33,8 @@ export interface VenueContext {
   readonly restore?: unknown;
   /** Called with every order the venue accepts, before it can fill: a journal of its orders. */
   readonly onAccepted?: (order: Order) => void;
+  /** Where a venue with state of its own hands it when it changed, to commit with the events. */
+  readonly journal?: VenueJournal;
 }
 
 /** Builds a venue of one type from its configuration. */
@@ -86,6 +88,8 @@ export interface VenuesContext {
   readonly restore?: (venue: string) => unknown;
   /** Called with every order a venue accepts, before it can fill, with the venue's name. */
   readonly onAccepted?: (venue: string, order: Order) => void;
+  /** The journal each venue hands its changed state to, by venue name. */
+  readonly journal?: (venue: string) => VenueJournal | undefined;
   /** The factories to build with; `BUILTIN_VENUE_FACTORIES` by default. */
   readonly factories?: VenueFactories;
 }
@@ -109,6 +113,7 @@ export function buildVenues(config: WardenConfig, context: VenuesContext): Map<s
   for (const { venue, accounts, factory } of built) {
     const restore = context.restore?.(venue.name);
     const onAccepted = context.onAccepted;
+    const journal = context.journal?.(venue.name);
     venues.set(
       venue.name,
       factory(venue, {
@@ -118,6 +123,7 @@ export function buildVenues(config: WardenConfig, context: VenuesContext): Map<s
         accounts: accounts.map((a) => ({ id: a.id, balance: a.balance })),
         ...(restore !== undefined ? { restore } : {}),
         ...(onAccepted !== undefined ? { onAccepted: (order: Order) => onAccepted(venue.name, order) } : {}),
+        ...(journal !== undefined ? { journal } : {}),
       }),
     );
   }
