@@ -129,12 +129,19 @@ export interface FakeOpenAI {
   readonly maxInFlight: number;
   /** Requests waiting for {@link release}. */
   readonly held: number;
+  /** Scripted replies not yet taken by a request. */
+  readonly scripted: number;
   /** Scripts the replies of the next requests, one each, in order. */
   enqueue(...replies: FakeReply[]): void;
   /** The reply of every request the script does not cover. */
   setDefault(reply: FakeReply): void;
   /** Answers every held request. */
   release(): void;
+  /**
+   * Resolves once `n` chat-completion requests have been received and each has taken its reply
+   * (a held one is then counted in {@link held}). Event-driven: no polling, no wall-clock wait.
+   */
+  untilRequests(n: number): Promise<void>;
   /** Aborts open connections and stops listening. */
   close(): Promise<void>;
 }
@@ -154,6 +161,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   let fallbackReply: FakeReply = good(DEFAULT_DECISION);
   let inFlight = 0;
   let maxInFlight = 0;
+  const watchers: { readonly n: number; readonly resolve: () => void }[] = [];
+  let answered = 0;
+  const wake = () => {
+    for (const w of watchers.filter((x) => x.n <= answered)) {
+      watchers.splice(watchers.indexOf(w), 1);
+      w.resolve();
+    }
+  };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -175,6 +190,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       };
       res.on('close', done);
       answer(req, res, script.shift() ?? fallbackReply, body);
+      answered++;
+      wake();
     });
   });
 
@@ -238,6 +255,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     get held() {
       return waiting.length;
     },
+    get scripted() {
+      return script.length;
+    },
     enqueue: (...replies) => {
       script.push(...replies);
     },
@@ -247,6 +267,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     release: () => {
       for (const go of waiting.splice(0)) go();
     },
+    untilRequests: (n) =>
+      answered >= n ? Promise.resolve() : new Promise<void>((resolve) => watchers.push({ n, resolve })),
     close: () =>
       new Promise<void>((resolve, reject) => {
         waiting.length = 0;
