@@ -1,14 +1,14 @@
 import { isoTime } from '../domain/events/envelope.ts';
 import { type Decimal, dec, moneyString, ZERO } from '../domain/money.ts';
-import type { Engine } from '../engine/engine.ts';
 import { maxLossFloor } from '../engine/risk/account-risk.ts';
 import type { RiskEngine } from '../engine/risk/risk-engine.ts';
+import type { BookView } from '../engine/trading.ts';
 import type { AccountStanding, LimitStanding, PositionStanding, StatusReport } from './control/protocol.ts';
 
 /** What a status report is read from: the risk engine, and the engine that holds the positions. */
 export interface StatusSources {
   readonly risk: RiskEngine;
-  readonly engine: Engine;
+  readonly engine: BookView;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { roundToTick } from '../domain/instrument.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Engine } from './engine.ts';
 import type { Edge } from './entry/entry-flow.ts';
+import type { BookView, OrderGateway } from './trading.ts';
 
 export interface DemoOptions {
   readonly accountId: string;
@@ -30,7 +30,7 @@ export class DemoEdgeSource {
   private stopped = false;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: BookView & OrderGateway,
     private readonly clock: Clock,
     private readonly options: DemoOptions,
   ) {

@@ -1,53 +1,31 @@
 import { accountEquity } from '../../domain/account.ts';
 import { VenueError } from '../../domain/errors.ts';
 import {
-  AlertTriggeredV1,
+  asWardenEvent,
   type DeniedReason,
   EdgeEvaluatedV1,
-  EdgeUpdatedV1,
-  OrderDeniedV1,
+  type PayloadOf,
 } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { type Instrument, roundToTick } from '../../domain/instrument.ts';
 import { subQty } from '../../domain/money.ts';
-import { edgeAt, type HeldEdge } from '../../domain/monitoring/edge.ts';
 import type { OrderSide } from '../../domain/order.ts';
-import type { OpenAttributes, Position, Thesis } from '../../domain/position.ts';
+import type { OpenAttributes, Position } from '../../domain/position.ts';
 import { edgeValue, payoffOf, sizeEntry } from '../../domain/risk/kelly.ts';
 import type { EntryLimits } from '../../domain/risk/rules.ts';
 import type { CancelTimer, Clock } from '../../ports/clock.ts';
 import type { ExecutionReport } from '../../ports/venue.ts';
-import type { Engine } from '../engine.ts';
 import { type Cause, causedBy, type EventFactory } from '../event-factory.ts';
+import type { BookView, OrderGateway } from '../trading.ts';
+import type { Edge } from './edge.ts';
+import { edgeUpdatedEvent, entryAlertEvent, entryDeniedEvent, round6 } from './entry-events.ts';
+import type { EntryMemory } from './entry-memory.ts';
 
-/** What an edge source says: which market, which way, and how sure (DESIGN.md "Entry flow"). */
-export interface Edge {
-  readonly accountId: string;
-  /** The market (symbol). */
-  readonly symbol: string;
-  readonly side: 'long' | 'short';
-  /** Probability of the favourable outcome (binary contracts, or stop-and-target bets). */
-  readonly probability?: number;
-  /** Expected favourable move as a fraction of the price (with `confidence` as its probability). */
-  readonly expectedMove?: number;
-  /** 0 to 1; scales the size of a probability edge, is the probability of an expected-move edge. */
-  readonly confidence?: number;
-  /** Who says so: `demo`, a model name, a webhook. */
-  readonly source: string;
-  /** Limit price of the entry; the passive side of the quote (bid to buy, ask to sell) when absent. */
-  readonly limitPrice?: number;
-  readonly stopPrice?: number;
-  readonly targetPrice?: number;
-  readonly thesis?: Thesis;
-  /** Monitoring profile of the position. */
-  readonly profile?: string;
-  /** A binary contract priced in (0, 1). */
-  readonly binary?: boolean;
-}
+export type { Edge } from './edge.ts';
 
 export interface EntryFlowOptions {
   readonly clock: Clock;
-  readonly engine: Engine;
+  readonly engine: BookView & OrderGateway;
   readonly events: EventFactory;
   readonly emit: (envelope: Envelope) => void;
   /** The entry limits of an account (minimum edge, Kelly fraction, caps, order timeout, walks). */
@@ -156,14 +134,25 @@ export class EntryFlow {
 
   /** Reads the engine's events: an account leaving ACTIVE cancels its working entries. */
   observe(envelope: Envelope): void {
-    if (envelope.type !== 'Risk.Trading.Halted.v1') return;
-    const accountId = String(envelope.data.accountId);
+    const e = asWardenEvent(envelope);
+    if (e.type !== 'Risk.Trading.Halted.v1') return;
+    const { accountId } = e.data;
     for (const w of this.working.values()) if (w.edge.accountId === accountId) this.finish(w, true);
   }
 
   stop(): void {
     for (const w of this.working.values()) w.timer?.();
     this.unsubscribe();
+  }
+
+  /** What to keep across a restart, as plain JSON (see `EntryMemory`). */
+  memory(): EntryMemory {
+    return { version: 1, entries: this.sequence };
+  }
+
+  /** Takes back what `memory()` gave before a restart, before the first edge. */
+  restore(memory: EntryMemory): void {
+    this.sequence = Math.max(this.sequence, memory.entries);
   }
 
   private async enter(edge: Edge, cause: Cause): Promise<void> {
@@ -209,7 +198,7 @@ export class EntryFlow {
     const held = account.positions.get(edge.symbol);
     if (held !== undefined) this.tellEdge(held, edge, tick?.price ?? limitPrice, cause, value);
     const confidence = edge.confidence ?? 1;
-    const evaluated = (decision: 'ENTER' | 'DENIED', extra: Record<string, unknown>) =>
+    const evaluated = (decision: 'ENTER' | 'DENIED', extra: Partial<PayloadOf<typeof EdgeEvaluatedV1>>) =>
       this.options.events.create(
         EdgeEvaluatedV1,
         edge.accountId,
@@ -226,7 +215,7 @@ export class EntryFlow {
           decision,
           quantity: 0,
           ...extra,
-        } as never,
+        },
         cause,
       );
     if (!(value >= limits.minEdge)) {
@@ -417,11 +406,7 @@ export class EntryFlow {
     }
   }
 
-  /**
-   * Tells a held position the edge given for its market (`Position.Edge.Updated.v1`), for the
-   * profile's edge exits. An edge for the other side counts against the position by its value
-   * there (`otherSideValue`); one with no value there says nothing about the position.
-   */
+  /** Tells a held position the edge given for its market (see `edgeUpdatedEvent`). */
   private tellEdge(
     position: Position,
     edge: Edge,
@@ -429,67 +414,16 @@ export class EntryFlow {
     cause: Cause,
     otherSideValue?: number,
   ): void {
-    const opposite = position.side !== edge.side;
-    if (opposite && !(otherSideValue !== undefined && otherSideValue > 0)) return;
-    const held: HeldEdge = {
-      source: edge.source,
-      ...(edge.probability !== undefined ? { probability: edge.probability } : {}),
-      ...(edge.expectedMove !== undefined ? { expectedMove: edge.expectedMove } : {}),
-      ...(edge.confidence !== undefined ? { confidence: edge.confidence } : {}),
-      ...(edge.binary !== undefined ? { binary: edge.binary } : {}),
-    };
-    const value = opposite ? -otherSideValue! : edgeAt(position, held, price);
-    this.options.emit(
-      this.options.events.create(
-        EdgeUpdatedV1,
-        position.accountId,
-        {
-          positionId: position.id,
-          accountId: position.accountId,
-          symbol: position.symbol,
-          side: position.side,
-          price,
-          ...(value !== undefined ? { edge: round6(value) } : {}),
-          opposite,
-          ...held,
-        },
-        cause,
-      ),
-    );
+    const event = edgeUpdatedEvent(this.options.events, position, edge, price, cause, otherSideValue);
+    if (event !== undefined) this.options.emit(event);
   }
 
   private deny(edge: Edge, reason: DeniedReason, message: string, cause: Cause): void {
-    this.options.emit(
-      this.options.events.create(
-        OrderDeniedV1,
-        edge.accountId,
-        {
-          accountId: edge.accountId,
-          symbol: edge.symbol,
-          reason,
-          message,
-          side: edge.side === 'long' ? 'buy' : 'sell',
-        },
-        cause,
-      ),
-    );
+    this.options.emit(entryDeniedEvent(this.options.events, edge, reason, message, cause));
   }
 
   private alert(w: WorkingEntry, message: string): void {
-    this.options.emit(
-      this.options.events.create(
-        AlertTriggeredV1,
-        w.edge.accountId,
-        {
-          accountId: w.edge.accountId,
-          code: 'ENTRY_FAILED',
-          severity: 'warning',
-          message,
-          symbol: w.edge.symbol,
-        },
-        w.cause,
-      ),
-    );
+    this.options.emit(entryAlertEvent(this.options.events, w.edge, message, w.cause));
   }
 
   /** Waits on the engine clock; the wait does not count as busy for `settled()`. */
@@ -498,8 +432,4 @@ export class EntryFlow {
     await new Promise<void>((resolve) => this.options.clock.schedule(this.options.clock.now() + ms, resolve));
     this.busy++;
   }
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

@@ -1,37 +1,42 @@
 import { VenueError } from '../../domain/errors.ts';
-import { AlertTriggeredV1 } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
-import { addQty, subQty } from '../../domain/money.ts';
-import { exitSide, type Order } from '../../domain/order.ts';
+import { addQty } from '../../domain/money.ts';
+import type { Order } from '../../domain/order.ts';
 import type { Position } from '../../domain/position.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ExecutionReport } from '../../ports/venue.ts';
-import type { Engine } from '../engine.ts';
-import type { Cause, EventFactory } from '../event-factory.ts';
+import type { EventFactory } from '../event-factory.ts';
+import type { BookView, OrderGateway } from '../trading.ts';
+import type { ExitMemory } from './exit-memory.ts';
+import { ExitRegistry } from './exit-registry.ts';
 import {
-  alertPayload,
   describeError,
   type ExitAlertCode,
+  type ExitRequest,
   type ExitStatus,
+  exitAlert,
   exitMeta,
   exitOrderId,
   exitQuantity,
   exitRequest,
   isLive,
   isTransient,
+  leftoversOf,
+  newExit,
   type Step,
   statusOf,
   type Target,
+  upgradeExit,
   type WorkingExit,
 } from './exit-state.ts';
-import { EXIT_TABLE, type ExitCondition } from './exit-table.ts';
 
-export type { ExitStatus } from './exit-state.ts';
+export type { ExitMemory } from './exit-memory.ts';
+export type { ExitRequest, ExitStatus } from './exit-state.ts';
 
 export interface ExecutionServiceOptions {
   /** The engine clock: every timeout and retry is scheduled on it, never on the wall clock. */
   readonly clock: Clock;
-  readonly engine: Engine;
+  readonly engine: BookView & OrderGateway;
   /** Builds the service's own events (alerts). */
   readonly events: EventFactory;
   /** Where alerts go, normally the engine's sink. */
@@ -40,16 +45,6 @@ export interface ExecutionServiceOptions {
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Called when an exit ends, however it ended, so the monitor can re-arm a position still open. */
   readonly onReleased?: (positionId: string) => void;
-}
-
-export interface ExitRequest {
-  readonly position: Position;
-  /** Quantity to exit; all of the position when absent. Rounded down to the lot size. */
-  readonly quantity?: number;
-  readonly condition: ExitCondition;
-  /** Other conditions that fired with this one; they reach `Trading.Position.Closed.v1`. */
-  readonly conflicting?: readonly string[];
-  readonly cause?: Cause;
 }
 
 const MARKET: Target = { kind: 'market' };
@@ -69,12 +64,13 @@ const GIVE_UP: Target = { kind: 'give_up' };
  * is ignored, except that a CRITICAL request upgrades a working limit exit, which cancels its
  * order and goes to market with the new condition (the old one joins the conflicting triggers).
  * Nothing here rate-limits orders, so emergency exits are never held back.
+ *
+ * Exit order ids are `{positionId}-x{n}-{a}`: the n-th exit of the position, its a-th order. The
+ * counts and the working exits survive a restart through `memory()` and `restore()`, so an id is
+ * never used twice for two orders, even across restarts.
  */
 export class ExecutionService {
-  private readonly exits = new Map<string, WorkingExit>();
-  /** Working exits by account and symbol, so a venue report only visits the exits it concerns. */
-  private readonly byMarket = new Map<string, Set<WorkingExit>>();
-  private readonly exitCounts = new Map<string, number>();
+  private readonly exits = new ExitRegistry();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
   private readonly initialRetryMs: number;
@@ -101,47 +97,27 @@ export class ExecutionService {
     if (instrument === undefined) return false;
     const quantity = exitQuantity(instrument, request.quantity, current.quantity);
     if (quantity <= 0) return false;
-    const exitNumber = (this.exitCounts.get(position.id) ?? 0) + 1;
-    this.exitCounts.set(position.id, exitNumber);
-    const spec = EXIT_TABLE[condition];
-    const exit: WorkingExit = {
-      positionId: position.id,
-      accountId: position.accountId,
-      symbol: position.symbol,
-      side: exitSide(current.side),
+    const exitNumber = this.exits.count(position.id) + 1;
+    this.exits.setCount(position.accountId, position.symbol, position.id, exitNumber);
+    const exit = newExit({
+      position: current,
       instrument,
       exitNumber,
       startedAt: this.options.clock.now(),
       condition,
-      spec,
       conflicting: request.conflicting ?? [],
       cause: request.cause,
       quantity,
-      filled: 0,
-      phase: 'limit',
-      attempt: 0,
-      walks: 0,
-      sends: 0,
-      retries: 0,
       retryDelayMs: this.initialRetryMs,
-      orderIds: new Set(),
-      ended: new Set(),
-      cancelling: new Set(),
-      chain: Promise.resolve(),
-      done: false,
-    };
-    this.exits.set(position.id, exit);
-    const market = marketKey(exit.accountId, exit.symbol);
-    const set = this.byMarket.get(market) ?? new Set<WorkingExit>();
-    set.add(exit);
-    this.byMarket.set(market, set);
-    this.transition(exit, spec.style === 'market' ? MARKET : { kind: 'limit', walk: 0 });
+    });
+    this.exits.add(exit);
+    this.transition(exit, exit.spec.style === 'market' ? MARKET : { kind: 'limit', walk: 0 });
     return true;
   }
 
   /** True while an exit of the position is working. */
   isExiting(positionId: string): boolean {
-    return this.exits.has(positionId);
+    return this.exits.get(positionId) !== undefined;
   }
 
   /** Stops working the exit of a position and cancels its order. False when none was working. */
@@ -154,7 +130,7 @@ export class ExecutionService {
 
   /** The exits working now, for status and snapshots. */
   active(): ExitStatus[] {
-    return [...this.exits.values()].map(statusOf);
+    return [...this.exits.all()].map(statusOf);
   }
 
   /**
@@ -168,7 +144,7 @@ export class ExecutionService {
   /** Stops listening and drops every timer; orders at the venue are left as they are. */
   stop(): void {
     this.unsubscribe();
-    for (const exit of this.exits.values()) {
+    for (const exit of this.exits.all()) {
       exit.done = true;
       exit.timeout?.();
       exit.retryTimer?.();
@@ -176,16 +152,25 @@ export class ExecutionService {
     this.exits.clear();
   }
 
+  /**
+   * What to keep across a restart, as plain JSON: the exit counts of the open positions and the
+   * exits working now (see `ExitMemory`). Take it with the order gateway's `orderMemory()`.
+   */
+  memory(): ExitMemory {
+    return this.exits.memory((id) => this.options.engine.positionById(id) !== undefined);
+  }
+
+  /**
+   * Takes back what `memory()` gave, after the engine restored its positions and order memory and
+   * before the first tick. Each remembered exit goes on where it was (a step under way is sent again
+   * with the same client order id; timeouts keep their deadlines); one whose position is flat ends.
+   */
+  restore(memory: ExitMemory): void {
+    for (const exit of this.exits.restore(memory, this.options.engine)) this.resume(exit);
+  }
+
   private upgrade(exit: WorkingExit, request: ExitRequest, current: Position): boolean {
-    const spec = EXIT_TABLE[request.condition];
-    if (spec.priority !== 'CRITICAL' || exit.phase === 'market') return false;
-    const conflicting = [exit.condition, ...exit.conflicting, ...(request.conflicting ?? [])];
-    exit.conflicting = [...new Set(conflicting)].filter((c) => c !== request.condition);
-    exit.condition = request.condition;
-    exit.spec = spec;
-    if (request.cause !== undefined) exit.cause = request.cause;
-    const wanted = exitQuantity(exit.instrument, request.quantity, current.quantity);
-    exit.quantity = addQty(exit.filled, Math.max(wanted, subQty(exit.quantity, exit.filled)));
+    if (!upgradeExit(exit, request, current)) return false;
     this.transition(exit, MARKET);
     return true;
   }
@@ -194,11 +179,13 @@ export class ExecutionService {
   private transition(exit: WorkingExit, target: Target): void {
     exit.retryTimer?.();
     exit.retryTimer = undefined;
+    exit.retryAt = undefined;
     const enteringMarket = target.kind === 'market' && exit.phase !== 'market';
     // At market the timeout is the alert period: a re-placed market order does not restart it.
     if (target.kind !== 'market' || enteringMarket) {
       exit.timeout?.();
       exit.timeout = undefined;
+      exit.timeoutAt = undefined;
     }
     const cancel = [...(exit.step?.cancel ?? [])];
     if (exit.step?.sent && exit.step.clientOrderId !== undefined) cancel.push(exit.step.clientOrderId);
@@ -220,14 +207,47 @@ export class ExecutionService {
     this.enqueue(exit, () => this.runStep(exit, step));
   }
 
-  private armTimeout(exit: WorkingExit): void {
-    const at = this.options.clock.now() + exit.spec.timeoutMs;
+  private armTimeout(exit: WorkingExit, at = this.options.clock.now() + exit.spec.timeoutMs): void {
+    exit.timeoutAt = at;
     exit.timeout = this.options.clock.schedule(at, () => this.onTimeout(exit));
+  }
+
+  /**
+   * A restored exit takes up its work where it was: its timeout and its retry keep their times,
+   * a step under way runs again (same client order id); else it waits on its working order.
+   */
+  private resume(exit: WorkingExit): void {
+    if (this.completeIfDone(exit)) return;
+    const now = this.options.clock.now();
+    if (exit.timeoutAt !== undefined) this.armTimeout(exit, Math.max(exit.timeoutAt, now));
+    const step = exit.step;
+    const again =
+      step !== undefined
+        ? () => this.enqueue(exit, () => this.runStep(exit, step))
+        : () => this.transition(exit, MARKET);
+    if (exit.retryAt !== undefined) this.retryAt(exit, Math.max(exit.retryAt, now), again);
+    else if (step !== undefined) again();
+  }
+
+  /** Runs `then` once the exit's backoff (doubled each time, up to the cap) has passed. */
+  private backoff(exit: WorkingExit, then: () => void): void {
+    const delay = exit.retryDelayMs;
+    exit.retryDelayMs = Math.min(delay * 2, this.maxRetryMs);
+    this.retryAt(exit, this.options.clock.now() + delay, then);
+  }
+
+  private retryAt(exit: WorkingExit, at: number, then: () => void): void {
+    exit.retryAt = at;
+    exit.retryTimer = this.options.clock.schedule(at, () => {
+      exit.retryAt = undefined;
+      if (!exit.done) then();
+    });
   }
 
   private onTimeout(exit: WorkingExit): void {
     if (exit.done) return;
     exit.timeout = undefined;
+    exit.timeoutAt = undefined;
     if (exit.phase === 'market') {
       const elapsed = this.options.clock.now() - exit.startedAt;
       this.alert(exit, 'EXIT_FAILED', 'critical', `exit not filled after ${elapsed} ms; still trying`);
@@ -325,11 +345,7 @@ export class ExecutionService {
       return;
     }
     exit.retries += 1;
-    const delay = exit.retryDelayMs;
-    exit.retryDelayMs = Math.min(delay * 2, this.maxRetryMs);
-    exit.retryTimer = this.options.clock.schedule(this.options.clock.now() + delay, () =>
-      this.enqueue(exit, () => this.runStep(exit, step)),
-    );
+    this.backoff(exit, () => this.enqueue(exit, () => this.runStep(exit, step)));
   }
 
   /** Cancels one of the exit's orders; "nothing to cancel" (a rejection) counts as done. */
@@ -345,7 +361,10 @@ export class ExecutionService {
 
   private onReport(report: ExecutionReport): void {
     const { accountId, symbol, clientOrderId } = report.order;
-    const concerned = this.byMarket.get(marketKey(accountId, symbol));
+    if (report.kind === 'fill') {
+      this.exits.pruneCounts(accountId, symbol, (id) => this.options.engine.positionById(id) !== undefined);
+    }
+    const concerned = this.exits.concerning(accountId, symbol);
     if (concerned === undefined) return;
     for (const exit of [...concerned]) {
       const ours = exit.orderIds.has(clientOrderId);
@@ -370,11 +389,7 @@ export class ExecutionService {
       return;
     }
     // After a backoff, so that a venue that keeps cancelling cannot make us spin.
-    const delay = exit.retryDelayMs;
-    exit.retryDelayMs = Math.min(delay * 2, this.maxRetryMs);
-    exit.retryTimer = this.options.clock.schedule(this.options.clock.now() + delay, () => {
-      if (!exit.done) this.transition(exit, MARKET);
-    });
+    this.backoff(exit, () => this.transition(exit, MARKET));
   }
 
   /** Ends the exit when the position is flat or the exit quantity has filled. */
@@ -398,18 +413,9 @@ export class ExecutionService {
     exit.done = true;
     exit.timeout?.();
     exit.retryTimer?.();
-    if (this.exits.get(exit.positionId) === exit) this.exits.delete(exit.positionId);
-    const market = marketKey(exit.accountId, exit.symbol);
-    const set = this.byMarket.get(market);
-    if (set?.delete(exit) && set.size === 0) this.byMarket.delete(market);
+    this.exits.remove(exit);
     this.options.onReleased?.(exit.positionId);
-    const leftovers = [...(exit.step?.cancel ?? [])];
-    if (exit.step?.sent && exit.step.clientOrderId !== undefined) leftovers.push(exit.step.clientOrderId);
-    if (exit.working !== undefined) leftovers.push(exit.working.clientOrderId);
-    this.cancelLeftovers(
-      exit,
-      leftovers.filter((id) => !exit.ended.has(id)),
-    );
+    this.cancelLeftovers(exit, leftoversOf(exit));
   }
 
   private cancelLeftovers(exit: WorkingExit, clientOrderIds: readonly string[]): void {
@@ -429,24 +435,11 @@ export class ExecutionService {
     }
   }
 
-  private alert(
-    exit: WorkingExit,
-    code: ExitAlertCode,
-    severity: 'warning' | 'critical',
-    message: string,
-  ): void {
-    const urgency = severity === 'critical' ? 'CRITICAL' : 'HIGH';
-    const data = alertPayload(exit, code, severity, message);
-    this.options.emit(
-      this.options.events.create(AlertTriggeredV1, exit.accountId, data, exit.cause ?? {}, urgency),
-    );
+  private alert(exit: WorkingExit, code: ExitAlertCode, severity: 'warning' | 'critical', message: string) {
+    this.options.emit(exitAlert(this.options.events, exit, code, severity, message));
   }
 
   private positionOf(accountId: string, symbol: string): Position | undefined {
     return this.options.engine.account(accountId)?.positions.get(symbol);
   }
-}
-
-function marketKey(accountId: string, symbol: string): string {
-  return `${accountId}\u0000${symbol}`;
 }

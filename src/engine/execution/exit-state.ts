@@ -1,12 +1,16 @@
 import { VenueError } from '../../domain/errors.ts';
+import { AlertTriggeredV1 } from '../../domain/events/catalog.ts';
+import type { Envelope } from '../../domain/events/envelope.ts';
 import { floorToLot, type Instrument } from '../../domain/instrument.ts';
-import { subQty } from '../../domain/money.ts';
-import type { Order, OrderRequest, OrderSide } from '../../domain/order.ts';
+import { addQty, subQty } from '../../domain/money.ts';
+import { exitSide, type Order, type OrderRequest, type OrderSide } from '../../domain/order.ts';
+import type { Position } from '../../domain/position.ts';
 import type { Tick } from '../../domain/tick.ts';
 import type { CancelTimer } from '../../ports/clock.ts';
-import type { OrderMeta } from '../engine.ts';
-import type { Cause } from '../event-factory.ts';
+import type { Cause, EventFactory } from '../event-factory.ts';
+import type { OrderMeta } from '../trading.ts';
 import {
+  EXIT_TABLE,
   type ExitCondition,
   type ExitPriority,
   type ExitSpec,
@@ -37,6 +41,17 @@ export interface ExitStatus {
   readonly retries: number;
   readonly lastError?: string;
   readonly conflicting: readonly string[];
+}
+
+/** What a caller asks of the execution service: exit (part of) a position for a condition. */
+export interface ExitRequest {
+  readonly position: Position;
+  /** Quantity to exit; all of the position when absent. Rounded down to the lot size. */
+  readonly quantity?: number;
+  readonly condition: ExitCondition;
+  /** Other conditions that fired with this one; they reach `Trading.Position.Closed.v1`. */
+  readonly conflicting?: readonly string[];
+  readonly cause?: Cause;
 }
 
 /** What an escalation step ends with: a market order, a limit at walk `walk`, or giving up. */
@@ -93,10 +108,55 @@ export interface WorkingExit {
   /** Orders this service asked to cancel: their cancel reports are expected. */
   readonly cancelling: Set<string>;
   timeout?: CancelTimer;
+  /** When `timeout` fires (epoch ms), kept so that a restored exit keeps its deadline. */
+  timeoutAt?: number;
   retryTimer?: CancelTimer;
+  /** When `retryTimer` fires (epoch ms), kept so that a restored exit keeps its backoff. */
+  retryAt?: number;
   /** Venue calls of one exit run one after the other on this chain. */
   chain: Promise<void>;
   done: boolean;
+}
+
+/** A new exit of `position`, before its first order. */
+export function newExit(fields: {
+  readonly position: Position;
+  readonly instrument: Instrument;
+  readonly exitNumber: number;
+  readonly startedAt: number;
+  readonly condition: ExitCondition;
+  readonly conflicting: readonly string[];
+  readonly cause: Cause | undefined;
+  readonly quantity: number;
+  readonly retryDelayMs: number;
+}): WorkingExit {
+  const { position } = fields;
+  return {
+    positionId: position.id,
+    accountId: position.accountId,
+    symbol: position.symbol,
+    side: exitSide(position.side),
+    instrument: fields.instrument,
+    exitNumber: fields.exitNumber,
+    startedAt: fields.startedAt,
+    condition: fields.condition,
+    spec: EXIT_TABLE[fields.condition],
+    conflicting: fields.conflicting,
+    cause: fields.cause,
+    quantity: fields.quantity,
+    filled: 0,
+    phase: 'limit',
+    attempt: 0,
+    walks: 0,
+    sends: 0,
+    retries: 0,
+    retryDelayMs: fields.retryDelayMs,
+    orderIds: new Set(),
+    ended: new Set(),
+    cancelling: new Set(),
+    chain: Promise.resolve(),
+    done: false,
+  };
 }
 
 /** `${positionId}-x${exitNumber}-${attempt}`: the same exit attempt always has the same id. */
@@ -189,6 +249,32 @@ export function statusOf(exit: WorkingExit): ExitStatus {
   };
 }
 
+/**
+ * Makes a working limit exit the exit `request` asks for, when that is a CRITICAL condition: the
+ * old condition joins the conflicting ones, the quantity grows to what the request wants. False
+ * (and nothing changed) for a request of lower priority, or an exit already at market.
+ */
+export function upgradeExit(exit: WorkingExit, request: ExitRequest, current: Position): boolean {
+  const spec = EXIT_TABLE[request.condition];
+  if (spec.priority !== 'CRITICAL' || exit.phase === 'market') return false;
+  const conflicting = [exit.condition, ...exit.conflicting, ...(request.conflicting ?? [])];
+  exit.conflicting = [...new Set(conflicting)].filter((c) => c !== request.condition);
+  exit.condition = request.condition;
+  exit.spec = spec;
+  if (request.cause !== undefined) exit.cause = request.cause;
+  const wanted = exitQuantity(exit.instrument, request.quantity, current.quantity);
+  exit.quantity = addQty(exit.filled, Math.max(wanted, subQty(exit.quantity, exit.filled)));
+  return true;
+}
+
+/** The orders of an ending exit that may still work at the venue: to cancel. */
+export function leftoversOf(exit: WorkingExit): string[] {
+  const leftovers = [...(exit.step?.cancel ?? [])];
+  if (exit.step?.sent && exit.step.clientOrderId !== undefined) leftovers.push(exit.step.clientOrderId);
+  if (exit.working !== undefined) leftovers.push(exit.working.clientOrderId);
+  return leftovers.filter((id) => !exit.ended.has(id));
+}
+
 /** True while an order can still fill. */
 export function isLive(order: Order): boolean {
   return order.status === 'open' || order.status === 'partially_filled' || order.status === 'pending';
@@ -231,4 +317,17 @@ export function alertPayload(
       ...(exit.lastError !== undefined ? { lastError: exit.lastError } : {}),
     },
   };
+}
+
+/** The `Risk.Alert.Triggered.v1` an exit raises: CRITICAL urgency when critical, else HIGH. */
+export function exitAlert(
+  events: EventFactory,
+  exit: WorkingExit,
+  code: ExitAlertCode,
+  severity: 'warning' | 'critical',
+  message: string,
+): Envelope {
+  const urgency = severity === 'critical' ? 'CRITICAL' : 'HIGH';
+  const data = alertPayload(exit, code, severity, message);
+  return events.create(AlertTriggeredV1, exit.accountId, data, exit.cause ?? {}, urgency);
 }
