@@ -1,30 +1,30 @@
+import { asWardenEvent, type EventType, type PayloadOfType } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 
-type Data = Readonly<Record<string, unknown>>;
-
-const s = String;
+/** The payload of the catalog's event type `T`, as an envelope carries it. */
+type Payload<T extends EventType> = Readonly<PayloadOfType<T>>;
 
 /** `entry-2-0: buy 2 ES limit @ 5000 (entry)`, `…-x1-1: sell 2 ES market (exit, TAKE_PROFIT)`. */
-export function orderPlacedText(d: Data): string {
+export function orderPlacedText(d: Payload<'Trading.Order.Placed.v1'>): string {
   const price =
     d.limitPrice !== undefined
-      ? ` @ ${s(d.limitPrice)}${d.stopPrice !== undefined ? `, stop ${s(d.stopPrice)}` : ''}`
+      ? ` @ ${d.limitPrice}${d.stopPrice !== undefined ? `, stop ${d.stopPrice}` : ''}`
       : d.stopPrice !== undefined
-        ? ` stop ${s(d.stopPrice)}`
+        ? ` stop ${d.stopPrice}`
         : '';
-  const why = [d.intent, d.reason].filter((x) => x !== undefined).map(s);
-  return `${s(d.clientOrderId)}: ${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} ${s(d.type)}${price}${why.length > 0 ? ` (${why.join(', ')})` : ''}`;
+  const why = [d.intent, d.reason].filter((x) => x !== undefined);
+  return `${d.clientOrderId}: ${d.side} ${d.quantity} ${d.symbol} ${d.type}${price}${why.length > 0 ? ` (${why.join(', ')})` : ''}`;
 }
 
 /** `entry-2-0: buy 2 @ 5000, fee 0` (and what is left of a partial fill). */
-export function orderFilledText(d: Data): string {
+export function orderFilledText(d: Payload<'Trading.Order.Filled.v1'>): string {
   const left = typeof d.remainingQuantity === 'number' && d.remainingQuantity > 0;
-  return `${s(d.clientOrderId)}: ${s(d.side)} ${s(d.quantity)} @ ${s(d.price)}, fee ${s(d.fee)}${left ? `, ${s(d.remainingQuantity)} left` : ''}`;
+  return `${d.clientOrderId}: ${d.side} ${d.quantity} @ ${d.price}, fee ${d.fee}${left ? `, ${d.remainingQuantity} left` : ''}`;
 }
 
 /** `entry-2-0 cancelled (replaced)`. */
-export function orderCancelledText(d: Data): string {
-  return `${s(d.clientOrderId)} cancelled${d.reason !== undefined ? ` (${s(d.reason)})` : ''}`;
+export function orderCancelledText(d: Payload<'Trading.Order.Cancelled.v1'>): string {
+  return `${d.clientOrderId} cancelled${d.reason !== undefined ? ` (${d.reason})` : ''}`;
 }
 
 /** `Position.Volatility.Spiked.v1` → `volatility spiked`: a type in words, without its domain. */
@@ -39,209 +39,263 @@ function typeWords(type: string): string {
 }
 
 /** What asked for a decision: an event type in words (`target approaching`), else as given. */
-function triggerWords(trigger: unknown): string {
-  const text = String(trigger);
-  return /^[A-Z]\w*(\.\w+)+\.v\d+$/.test(text) ? typeWords(text) : text;
+function triggerWords(trigger: string): string {
+  return /^[A-Z]\w*(\.\w+)+\.v\d+$/.test(trigger) ? typeWords(trigger) : trigger;
 }
 
-/** A measured number (an ATR, hours, a correlation) to at most four decimals, for reading. */
-function round(x: unknown): string {
+/**
+ * A measured number (an ATR, hours, a correlation) to at most four decimals, for reading; a field
+ * missing from an older log reads `undefined`, as it always did.
+ */
+function round(x: number | undefined): string {
   return typeof x === 'number' ? String(Math.round(x * 10_000) / 10_000) : String(x);
 }
+
+/** `ES long`: the symbol and side of the position an event is about. */
+function pos(d: { readonly symbol: string; readonly side: string }): string {
+  return `${d.symbol} ${d.side}`;
+}
+
+type Line = { level: 'info' | 'warn' | 'debug'; text: string };
 
 /**
  * One readable log line for an event, a sentence for every type of the catalog (the daemon logs
  * it; `warden events` shows it as the summary), or undefined for events not worth a line. Only a
  * type this Warden does not know falls back to its name.
  */
-export function describeEvent(e: Envelope): { level: 'info' | 'warn' | 'debug'; text: string } | undefined {
-  const d = e.data as Record<string, unknown>;
-  const pos = `${String(d.symbol)} ${String(d.side)}`;
+export function describeEvent(envelope: Envelope): Line | undefined {
+  const e = asWardenEvent(envelope);
   switch (e.type) {
-    case 'Trading.Position.Opened.v1':
+    case 'Trading.Position.Opened.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `opened ${pos} ${String(d.quantity)} @ ${String(d.entryPrice)}${d.stopPrice !== undefined ? `, stop ${String(d.stopPrice)}` : ''}${d.targetPrice !== undefined ? `, target ${String(d.targetPrice)}` : ''} [${String(d.positionId)}]`,
+        text: `opened ${pos(d)} ${d.quantity} @ ${d.entryPrice}${d.stopPrice !== undefined ? `, stop ${d.stopPrice}` : ''}${d.targetPrice !== undefined ? `, target ${d.targetPrice}` : ''} [${d.positionId}]`,
       };
-    case 'Trading.Position.Increased.v1':
+    }
+    case 'Trading.Position.Increased.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `increased ${pos} to ${String(d.quantity)} @ ${String(d.entryPrice)} [${String(d.positionId)}]`,
+        text: `increased ${pos(d)} to ${d.quantity} @ ${d.entryPrice} [${d.positionId}]`,
       };
-    case 'Trading.Position.Reduced.v1':
+    }
+    case 'Trading.Position.Reduced.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `reduced ${pos} to ${String(d.quantity)} @ ${String(d.exitPrice)}, PnL ${String(d.realizedPnl)} [${String(d.positionId)}]`,
+        text: `reduced ${pos(d)} to ${d.quantity} @ ${d.exitPrice}, PnL ${d.realizedPnl} [${d.positionId}]`,
       };
-    case 'Trading.Position.Closed.v1':
+    }
+    case 'Trading.Position.Closed.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `closed ${pos} ${String(d.quantity)} @ ${String(d.exitPrice)} (${String(d.reason)}), PnL ${String(d.realizedPnl)} [${String(d.positionId)}]`,
+        text: `closed ${pos(d)} ${d.quantity} @ ${d.exitPrice} (${d.reason}), PnL ${d.realizedPnl} [${d.positionId}]`,
       };
+    }
     case 'Trading.Position.Modified.v1': {
+      const d = e.data;
       if (d.source === 'TRAILING_STOP') {
         return {
           level: 'debug',
-          text: `trailing stop ${pos} now ${String(d.trailingStopPrice)} (peak ${String(d.peakPrice)}) [${String(d.positionId)}]`,
+          text: `trailing stop ${pos(d)} now ${d.trailingStopPrice} (peak ${d.peakPrice}) [${d.positionId}]`,
         };
       }
-      const stop =
-        d.stopPrice !== undefined ? ` stop ${String(d.previousStopPrice)} → ${String(d.stopPrice)}` : '';
-      const target =
-        d.targetPrice !== undefined
-          ? ` target ${String(d.previousTargetPrice)} → ${String(d.targetPrice)}`
-          : '';
+      const stop = d.stopPrice !== undefined ? ` stop ${d.previousStopPrice} → ${d.stopPrice}` : '';
+      const target = d.targetPrice !== undefined ? ` target ${d.previousTargetPrice} → ${d.targetPrice}` : '';
+      return { level: 'info', text: `modified ${pos(d)}:${stop}${target} (${d.source}) [${d.positionId}]` };
+    }
+    case 'Position.Stop.Approaching.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `modified ${pos}:${stop}${target} (${String(d.source)}) [${String(d.positionId)}]`,
+        text: `stop approaching: ${pos(d)} at ${d.price}, stop ${d.stopPrice} (${d.distancePct}% away), PnL ${d.pnl} [${d.positionId}]`,
       };
     }
-    case 'Position.Stop.Approaching.v1':
+    case 'Position.Target.Approaching.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `stop approaching: ${pos} at ${String(d.price)}, stop ${String(d.stopPrice)} (${String(d.distancePct)}% away), PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+        text: `target approaching: ${pos(d)} at ${d.price}, target ${d.targetPrice} (${d.distancePct}% away) [${d.positionId}]`,
       };
-    case 'Position.Target.Approaching.v1':
-      return {
-        level: 'info',
-        text: `target approaching: ${pos} at ${String(d.price)}, target ${String(d.targetPrice)} (${String(d.distancePct)}% away) [${String(d.positionId)}]`,
-      };
-    case 'Position.StopLoss.Hit.v1':
+    }
+    case 'Position.StopLoss.Hit.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `STOP HIT: ${pos} at ${String(d.price)}, stop ${String(d.stopPrice)}; closing [${String(d.positionId)}]`,
+        text: `STOP HIT: ${pos(d)} at ${d.price}, stop ${d.stopPrice}; closing [${d.positionId}]`,
       };
-    case 'Position.TakeProfit.Hit.v1':
+    }
+    case 'Position.TakeProfit.Hit.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `TARGET HIT: ${pos} at ${String(d.price)}, target ${String(d.targetPrice)}; closing [${String(d.positionId)}]`,
+        text: `TARGET HIT: ${pos(d)} at ${d.price}, target ${d.targetPrice}; closing [${d.positionId}]`,
       };
-    case 'Position.TrailingStop.Hit.v1':
+    }
+    case 'Position.TrailingStop.Hit.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `TRAILING STOP HIT: ${pos} at ${String(d.price)}, trailing stop ${String(d.trailingStopPrice)} [${String(d.positionId)}]`,
+        text: `TRAILING STOP HIT: ${pos(d)} at ${d.price}, trailing stop ${d.trailingStopPrice} [${d.positionId}]`,
       };
-    case 'Position.Profit.MilestoneReached.v1':
+    }
+    case 'Position.Profit.MilestoneReached.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `milestone +${String(d.milestonePct)}%: ${pos} at ${String(d.price)}, PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+        text: `milestone +${d.milestonePct}%: ${pos(d)} at ${d.price}, PnL ${d.pnl} [${d.positionId}]`,
       };
-    case 'Agent.Decision.Made.v1':
+    }
+    case 'Agent.Decision.Made.v1': {
+      const d = e.data;
       return {
         level: d.action === 'HOLD' ? 'debug' : 'info',
-        text: `decision (${String(d.policy)}) on ${triggerWords(d.trigger)}: ${String(d.action)} — ${String(d.reasoning)} [${String(d.positionId)}]`,
+        text: `decision (${d.policy}) on ${triggerWords(d.trigger)}: ${d.action} — ${d.reasoning} [${d.positionId}]`,
       };
-    case 'Position.LowEvents.Summarized.v1':
+    }
+    case 'Position.LowEvents.Summarized.v1': {
+      const d = e.data;
+      const counts = Object.entries(d.counts ?? {}).map(([type, n]) => `${n} ${typeWords(type)}`);
       return {
         level: 'debug',
-        text: `LOW events for ${String(d.accountId)} over ${String(d.interval)}: ${Object.entries(
-          (d.counts ?? {}) as Record<string, unknown>,
-        )
-          .map(([type, n]) => `${String(n)} ${typeWords(type)}`)
-          .join(', ')}`,
+        text: `LOW events for ${d.accountId} over ${d.interval}: ${counts.join(', ')}`,
       };
-    case 'Position.Exit.StageReached.v1':
+    }
+    case 'Position.Exit.StageReached.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `exit stage ${String(d.stage)} reached: ${pos} at ${String(d.price)} (+${String(d.levelPct)}%), PnL ${String(d.pnl)}; exiting ${String(d.exitQuantity)} [${String(d.positionId)}]`,
+        text: `exit stage ${d.stage} reached: ${pos(d)} at ${d.price} (+${d.levelPct}%), PnL ${d.pnl}; exiting ${d.exitQuantity} [${d.positionId}]`,
       };
-    case 'Position.Time.Decayed.v1':
+    }
+    case 'Position.Time.Decayed.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `time decayed: ${pos} open ${round(d.ageHours)} h (since ${String(d.openedAt)}), at ${String(d.price)}, PnL ${String(d.pnl)} [${String(d.positionId)}]`,
+        text: `time decayed: ${pos(d)} open ${round(d.ageHours)} h (since ${d.openedAt}), at ${d.price}, PnL ${d.pnl} [${d.positionId}]`,
       };
-    case 'Position.Thesis.Invalidated.v1':
+    }
+    case 'Position.Thesis.Invalidated.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `thesis invalidated: ${pos} ${String(d.interval)} candle closed at ${String(d.close)}, beyond ${d.kind === 'SWING_BREAK' ? 'the swing' : 'the invalidation price'} ${String(d.level)} [${String(d.positionId)}]`,
+        text: `thesis invalidated: ${pos(d)} ${d.interval} candle closed at ${d.close}, beyond ${d.kind === 'SWING_BREAK' ? 'the swing' : 'the invalidation price'} ${d.level} [${d.positionId}]`,
       };
-    case 'Position.Volatility.Spiked.v1':
+    }
+    case 'Position.Volatility.Spiked.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `volatility spiked: ${pos} ${String(d.interval)} ATR ${round(d.atr)}, its mean ${round(d.atrMean)} [${String(d.positionId)}]`,
+        text: `volatility spiked: ${pos(d)} ${d.interval} ATR ${round(d.atr)}, its mean ${round(d.atrMean)} [${d.positionId}]`,
       };
-    case 'Position.Correlation.Spiked.v1':
+    }
+    case 'Position.Correlation.Spiked.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `correlation spiked on ${String(d.accountId)}: ${((d.symbols ?? []) as unknown[]).map(String).join(', ')} move together (${String(d.interval)} correlation ${round(d.correlation)})`,
+        text: `correlation spiked on ${d.accountId}: ${(d.symbols ?? []).join(', ')} move together (${d.interval} correlation ${round(d.correlation)})`,
       };
-    case 'Evaluation.Rule.Violated.v1':
+    }
+    case 'Evaluation.Rule.Violated.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `evaluation rule ${String(d.rule)} broken on ${String(d.accountId)} (${String(d.preset)}): ${String(d.value)} against ${String(d.limit)}${d.symbol !== undefined ? ` on ${String(d.symbol)}` : ''} → ${d.consequence === 'FAILED' ? 'the challenge fails' : 'enforced'}`,
+        text: `evaluation rule ${d.rule} broken on ${d.accountId} (${d.preset}): ${d.value} against ${d.limit}${d.symbol !== undefined ? ` on ${d.symbol}` : ''} → ${d.consequence === 'FAILED' ? 'the challenge fails' : 'enforced'}`,
       };
-    case 'Challenge.Metrics.Updated.v1':
+    }
+    case 'Challenge.Metrics.Updated.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `challenge day ${String(d.tradingDay)} closed on ${String(d.accountId)} (${String(d.preset)}): day PnL ${String(d.dayPnl)}, profit ${String(d.profit)} of ${String(d.profitTarget)} (${round(d.progressPct)}%), ${String(d.tradingDays)}/${String(d.minTradingDays)} trading days, ${String(d.status)}`,
+        text: `challenge day ${d.tradingDay} closed on ${d.accountId} (${d.preset}): day PnL ${d.dayPnl}, profit ${d.profit} of ${d.profitTarget} (${round(d.progressPct)}%), ${d.tradingDays}/${d.minTradingDays} trading days, ${d.status}`,
       };
-    case 'Trading.Order.Rejected.v1':
+    }
+    case 'Trading.Order.Rejected.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `order ${String(d.clientOrderId)} on ${String(d.symbol)} rejected: ${String(d.message)} [${String(d.reason)}]`,
+        text: `order ${d.clientOrderId} on ${d.symbol} rejected: ${d.message} [${d.reason}]`,
       };
+    }
     case 'Risk.Alert.Triggered.v1':
-      return { level: 'warn', text: `ALERT ${String(d.code)}: ${String(d.message)}` };
-    case 'Entry.Edge.Evaluated.v1':
+      return { level: 'warn', text: `ALERT ${e.data.code}: ${e.data.message}` };
+    case 'Entry.Edge.Evaluated.v1': {
+      const d = e.data;
       return {
         level: 'info',
         text:
           d.decision === 'ENTER'
-            ? `edge ${pos} from ${String(d.source)}: ${String(d.edge)} ≥ ${String(d.minEdge)}, Kelly ${String(d.kellyFraction)} → ${String(d.quantity)} @ ${String(d.limitPrice)}`
-            : `edge ${pos} from ${String(d.source)}: ${String(d.edge)} refused (${String(d.reason)})`,
+            ? `edge ${pos(d)} from ${d.source}: ${d.edge} ≥ ${d.minEdge}, Kelly ${d.kellyFraction} → ${d.quantity} @ ${d.limitPrice}`
+            : `edge ${pos(d)} from ${d.source}: ${d.edge} refused (${d.reason})`,
       };
-    case 'Position.Edge.Updated.v1':
+    }
+    case 'Position.Edge.Updated.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `edge of ${pos} from ${String(d.source)}${d.opposite === true ? ' (for the other side)' : ''}: ${d.edge === undefined ? 'cannot be judged' : String(d.edge)} at ${String(d.price)} [${String(d.positionId)}]`,
+        text: `edge of ${pos(d)} from ${d.source}${d.opposite === true ? ' (for the other side)' : ''}: ${d.edge === undefined ? 'cannot be judged' : d.edge} at ${d.price} [${d.positionId}]`,
       };
-    case 'Risk.Order.Denied.v1':
+    }
+    case 'Risk.Order.Denied.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `order denied on ${String(d.symbol)} for ${String(d.accountId)}: ${String(d.message)} [${String(d.reason)}]`,
+        text: `order denied on ${d.symbol} for ${d.accountId}: ${d.message} [${d.reason}]`,
       };
-    case 'Risk.Limit.Breached.v1':
+    }
+    case 'Risk.Limit.Breached.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `RISK ${String(d.rule)} breached on ${String(d.accountId)}${d.symbol !== undefined ? ` ${String(d.symbol)}` : ''}: ${String(d.value)} against ${String(d.limit)} → ${String(d.action)}`,
+        text: `RISK ${d.rule} breached on ${d.accountId}${d.symbol !== undefined ? ` ${d.symbol}` : ''}: ${d.value} against ${d.limit} → ${d.action}`,
       };
-    case 'Risk.Trading.Halted.v1':
+    }
+    case 'Risk.Trading.Halted.v1': {
+      const d = e.data;
       return {
         level: 'warn',
-        text: `${String(d.accountId)} ${String(d.previousState)} → ${String(d.state)} (${String(d.reason)})${d.until !== undefined ? ` until ${String(d.until)}` : ''}${d.manualReset === true ? ', manual reset' : ''}`,
+        text: `${d.accountId} ${d.previousState} → ${d.state} (${d.reason})${d.until !== undefined ? ` until ${d.until}` : ''}${d.manualReset === true ? ', manual reset' : ''}`,
       };
-    case 'Risk.Trading.Resumed.v1':
-      return {
-        level: 'info',
-        text: `${String(d.accountId)} ${String(d.previousState)} → ${String(d.state)} (${String(d.reason)})`,
-      };
+    }
+    case 'Risk.Trading.Resumed.v1': {
+      const d = e.data;
+      return { level: 'info', text: `${d.accountId} ${d.previousState} → ${d.state} (${d.reason})` };
+    }
     case 'Risk.CircuitBreaker.Tripped.v1':
-      return { level: 'warn', text: `CIRCUIT BREAKER ${String(d.breaker)}: ${String(d.message)}` };
-    case 'Challenge.Failed.v1':
-      return {
-        level: 'warn',
-        text: `CHALLENGE FAILED ${String(d.accountId)} (${String(d.preset)}): ${String(d.message)}`,
-      };
-    case 'Challenge.Phase.Completed.v1':
+      return { level: 'warn', text: `CIRCUIT BREAKER ${e.data.breaker}: ${e.data.message}` };
+    case 'Challenge.Failed.v1': {
+      const d = e.data;
+      return { level: 'warn', text: `CHALLENGE FAILED ${d.accountId} (${d.preset}): ${d.message}` };
+    }
+    case 'Challenge.Phase.Completed.v1': {
+      const d = e.data;
       return {
         level: 'info',
-        text: `challenge phase passed: ${String(d.accountId)} (${String(d.preset)}) profit ${String(d.profit)} over ${String(d.tradingDays)} day(s)`,
+        text: `challenge phase passed: ${d.accountId} (${d.preset}) profit ${d.profit} over ${d.tradingDays} day(s)`,
       };
-    case 'Market.Candle.Closed.v1':
-      return {
-        level: 'debug',
-        text: `candle ${String(d.symbol)} ${String(d.interval)} close ${String(d.close)}`,
-      };
+    }
+    case 'Market.Candle.Closed.v1': {
+      const d = e.data;
+      return { level: 'debug', text: `candle ${d.symbol} ${d.interval} close ${d.close}` };
+    }
     case 'Trading.Order.Placed.v1':
-      return { level: 'debug', text: `order placed ${orderPlacedText(d)}` };
+      return { level: 'debug', text: `order placed ${orderPlacedText(e.data)}` };
     case 'Trading.Order.Filled.v1':
-      return { level: 'debug', text: `order filled ${orderFilledText(d)}` };
+      return { level: 'debug', text: `order filled ${orderFilledText(e.data)}` };
     case 'Trading.Order.Cancelled.v1':
-      return { level: 'debug', text: `order ${orderCancelledText(d)}` };
+      return { level: 'debug', text: `order ${orderCancelledText(e.data)}` };
     default:
-      return {
-        level: 'info',
-        text: `${e.type}${d.symbol !== undefined ? ` ${pos}` : ''}${e.urgency !== undefined ? ` (${e.urgency})` : ''}`,
-      };
+      return unknownLine(envelope);
   }
+}
+
+/** A type this Warden does not know (a newer one, from another log): its name, and what it is about. */
+function unknownLine(e: Envelope): Line {
+  const d = e.data;
+  return {
+    level: 'info',
+    text: `${e.type}${d.symbol !== undefined ? ` ${String(d.symbol)} ${String(d.side)}` : ''}${e.urgency !== undefined ? ` (${e.urgency})` : ''}`,
+  };
 }

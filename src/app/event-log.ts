@@ -1,3 +1,4 @@
+import { asWardenEvent } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { describeEvent } from './event-lines.ts';
 import type { Logger } from './logger.ts';
@@ -15,9 +16,12 @@ export interface LogFields {
   readonly decayedAtStart?: { readonly ageHours: number; readonly limitHours: number };
 }
 
-/** The position, account and symbol an event is about, with its type and id. */
+/**
+ * The position, account and symbol an event is about, with its type and id. Read by shape: many
+ * types carry them, and so may a type this Warden does not know.
+ */
 export function eventFields(e: Envelope): LogFields {
-  const d = e.data as Record<string, unknown>;
+  const d = e.data;
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const positionId = text(d.positionId);
   const accountId = text(d.accountId);
@@ -30,12 +34,6 @@ export function eventFields(e: Envelope): LogFields {
     ...(symbol !== undefined ? { symbol } : {}),
   };
 }
-
-/**
- * Refusals that repeat as long as their cause lasts: the demo asks for the same entry every few
- * seconds, and an entry too small for a lot is refused every time.
- */
-const REPEATING = new Set(['Risk.Order.Denied.v1', 'Entry.Edge.Evaluated.v1']);
 
 export interface EventLogOptions {
   /** When the daemon started (epoch ms). */
@@ -66,11 +64,11 @@ export class EventLog {
    * Hears an event as it is emitted, before it is printed: the position it is about is still
    * watched then (a decay may close it before its line is printed).
    */
-  emitted(e: Envelope): void {
+  emitted(envelope: Envelope): void {
+    const e = asWardenEvent(envelope);
     if (e.type !== 'Position.Time.Decayed.v1' || this.options.startedAt === undefined) return;
-    const d = e.data as Record<string, unknown>;
-    const limit = this.options.timeDecayHours?.(String(d.positionId));
-    const openedAt = Date.parse(String(d.openedAt));
+    const limit = this.options.timeDecayHours?.(e.data.positionId);
+    const openedAt = Date.parse(e.data.openedAt);
     if (limit === undefined || Number.isNaN(openedAt)) return;
     const startedAt = this.options.startedAt;
     if (openedAt + limit * 3_600_000 >= startedAt) return;
@@ -99,15 +97,19 @@ export class EventLog {
     else this.logger.debug({ ...fields, repeats: n }, `${line.text} (${n} times)`);
   }
 
-  /** The cause of a repeating refusal, or undefined for any other event (which may end a cause). */
-  private causeOf(e: Envelope, fields: LogFields): string | undefined {
-    if (!REPEATING.has(e.type)) return undefined;
-    const d = e.data as Record<string, unknown>;
+  /**
+   * The cause of a repeating refusal, or undefined for any other event (which may end a cause).
+   * Refusals repeat as long as their cause lasts: the demo asks for the same entry every few
+   * seconds, and an entry too small for a lot is refused every time.
+   */
+  private causeOf(envelope: Envelope, fields: LogFields): string | undefined {
+    const e = asWardenEvent(envelope);
+    if (e.type !== 'Risk.Order.Denied.v1' && e.type !== 'Entry.Edge.Evaluated.v1') return undefined;
     const where = `${fields.accountId ?? ''}\u0000${fields.symbol ?? ''}\u0000`;
-    if (e.type === 'Entry.Edge.Evaluated.v1' && d.decision === 'ENTER') {
+    if (e.type === 'Entry.Edge.Evaluated.v1' && e.data.decision === 'ENTER') {
       for (const key of this.repeats.keys()) if (key.startsWith(where)) this.repeats.delete(key);
       return undefined;
     }
-    return `${where}${e.type}\u0000${String(d.reason)}`;
+    return `${where}${e.type}\u0000${e.data.reason}`;
   }
 }

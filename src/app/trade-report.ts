@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLOSE_REASONS } from '../domain/events/catalog.ts';
+import { asWardenEvent, CLOSE_REASONS, type EventOf } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { Decimal, dec, moneyString, ZERO } from '../domain/money.ts';
 import type { EventSink } from '../engine/event-sink.ts';
@@ -108,9 +108,16 @@ interface AccountTotals {
   net: Decimal;
 }
 
-const s = String;
+/** The position events a trade is built from. */
+type PositionEvent = EventOf<
+  | 'Trading.Position.Opened.v1'
+  | 'Trading.Position.Increased.v1'
+  | 'Trading.Position.Reduced.v1'
+  | 'Trading.Position.Closed.v1'
+>;
 
-function num(value: unknown): Decimal {
+/** A quantity, price or money field as a decimal; a field missing from an older log counts 0. */
+function num(value: number | string | undefined): Decimal {
   return dec(typeof value === 'number' || typeof value === 'string' ? value : 0);
 }
 
@@ -138,26 +145,29 @@ export class TradeLedger implements EventSink {
   /** @param keep the most trades listed (the latest); every trade still counts in the totals. */
   constructor(private readonly keep = Number.POSITIVE_INFINITY) {}
 
-  emit(e: Envelope): void {
-    const d = e.data;
+  emit(envelope: Envelope): void {
+    const e = asWardenEvent(envelope);
     switch (e.type) {
       case 'Trading.Order.Filled.v1':
-        this.fillFees.set(e.id, num(d.fee));
+        this.fillFees.set(e.id, num(e.data.fee));
         return;
       case 'Trading.Position.Opened.v1': {
+        const d = e.data;
         const t = this.trade(e);
-        t.openedAt = typeof d.openedAt === 'string' ? d.openedAt : e.ts;
+        t.openedAt = d.openedAt ?? e.ts;
         t.entered = t.entered.plus(num(d.quantity));
         t.entryValue = t.entryValue.plus(num(d.quantity).times(num(d.entryPrice)));
         return;
       }
       case 'Trading.Position.Increased.v1': {
+        const d = e.data;
         const t = this.trade(e);
         t.entered = t.entered.plus(num(d.addedQuantity));
         t.entryValue = t.entryValue.plus(num(d.addedQuantity).times(num(d.fillPrice)));
         return;
       }
       case 'Trading.Position.Reduced.v1': {
+        const d = e.data;
         const t = this.trade(e);
         t.exited = t.exited.plus(num(d.reducedQuantity));
         t.exitValue = t.exitValue.plus(num(d.reducedQuantity).times(num(d.exitPrice)));
@@ -171,15 +181,14 @@ export class TradeLedger implements EventSink {
   }
 
   /** The position's open trade, created when its opening was not seen; charges the fee of its fill. */
-  private trade(e: Envelope): OpenTrade {
+  private trade(e: PositionEvent): OpenTrade {
     const d = e.data;
-    const id = s(d.positionId);
-    let t = this.open.get(id);
+    let t = this.open.get(d.positionId);
     if (t === undefined) {
       t = {
-        accountId: s(d.accountId),
-        symbol: s(d.symbol),
-        side: d.side === 'short' ? 'short' : 'long',
+        accountId: d.accountId,
+        symbol: d.symbol,
+        side: d.side,
         entered: ZERO,
         entryValue: ZERO,
         exited: ZERO,
@@ -187,7 +196,7 @@ export class TradeLedger implements EventSink {
         exits: 0,
         fees: ZERO,
       };
-      this.open.set(id, t);
+      this.open.set(d.positionId, t);
     }
     // A flip's one fill closes a position and opens the next: its fee is charged once, to the close.
     const fee = e.causationId !== undefined ? this.fillFees.get(e.causationId) : undefined;
@@ -198,29 +207,29 @@ export class TradeLedger implements EventSink {
     return t;
   }
 
-  private close(e: Envelope): void {
+  private close(e: EventOf<'Trading.Position.Closed.v1'>): void {
     const d = e.data;
     const t = this.trade(e);
-    this.open.delete(s(d.positionId));
+    this.open.delete(d.positionId);
     const closedQty = num(d.quantity);
     const exited = t.exited.plus(closedQty);
     const exitValue = t.exitValue.plus(closedQty.times(num(d.exitPrice)));
     // Without its opening (a stream that starts mid-position), the close's own figures stand in.
     const entered = t.entered.isZero() ? exited : t.entered;
     const entryPrice = t.entered.isZero() ? num(d.entryPrice) : t.entryValue.div(t.entered);
-    const openedAt = typeof d.openedAt === 'string' ? d.openedAt : (t.openedAt ?? e.ts);
+    const openedAt = d.openedAt ?? t.openedAt ?? e.ts;
     const realized = num(d.realizedPnl);
     const net = realized.minus(t.fees);
     const trade: Trade = {
       accountId: t.accountId,
-      positionId: s(d.positionId),
+      positionId: d.positionId,
       symbol: t.symbol,
       side: t.side,
       quantity: moneyString(entered),
       entryPrice: price(entryPrice),
       exitPrice: price(exited.isZero() ? num(d.exitPrice) : exitValue.div(exited)),
       exits: t.exits + 1,
-      reason: d.reason as Trade['reason'],
+      reason: d.reason,
       openedAt,
       closedAt: e.ts,
       heldMs: Math.max(0, Date.parse(e.ts) - Date.parse(openedAt)),

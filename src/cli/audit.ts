@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { verifyChain } from '../adapters/stores/chain.ts';
-import { auditError, formatAuditOk } from '../app/inspect/audit.ts';
+import { auditError, formatAuditOk, verifyStore } from '../app/inspect/audit.ts';
 import { openStoreForReading } from '../app/inspect/open-for-reading.ts';
 import { resolveStoreSpec, STORE_OPTION_HELP } from '../app/store-spec.ts';
 import type { AuditResult } from '../ports/store.ts';
@@ -52,7 +51,7 @@ Examples:
         : undefined;
       let result: AuditResult;
       try {
-        result = await verifyChain(store.read(), progress);
+        result = await verifyStore(store, progress);
       } finally {
         if (progress !== undefined) process.stderr.write('\r\x1b[K');
         await store.close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createSyntheticFeed } from '../adapters/market-data/synthetic.ts';
 import { loadConfig } from '../app/config/load.ts';
+import { syntheticFeed } from '../app/feeds.ts';
 import { openOutputFile } from '../app/output-file.ts';
 import { WardenError } from '../domain/errors.ts';
 
@@ -50,7 +50,7 @@ Examples:
   $ warden generate-ticks -c desk.yaml -n 1000000 -s 2026-01-05T00:00:00Z --volatility 5 > big.csv`,
     )
     .action(async (flags: GenerateFlags) => {
-      const config = await loadConfig(flags.config);
+      const config = await loadConfig(flags.config, { onWarning: (w) => process.stderr.write(`${w}\n`) });
       const feed = config.feed;
       if (feed === undefined) {
         throw new WardenError(
@@ -68,7 +68,7 @@ Examples:
       const volatility =
         flags.volatility !== undefined ? positiveNumber('--volatility', flags.volatility) : 1;
       const tickSizes = new Map(config.instruments.map((i) => [i.symbol, i.tickSize]));
-      const synthetic = createSyntheticFeed({
+      const synthetic = syntheticFeed({
         seed: flags.seed !== undefined ? Number.parseInt(flags.seed, 10) : feed.seed,
         symbols: feed.symbols.map((s) => ({
           symbol: s.symbol,

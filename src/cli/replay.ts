@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createCsvTickSource } from '../adapters/market-data/csv-ticks.ts';
 import { loadConfig } from '../app/config/load.ts';
 import { formatStatus } from '../app/control/format-status.ts';
 import { loadEdges } from '../app/edges-file.ts';
+import { openTickFile } from '../app/feeds.ts';
 import { openStoreForWriting } from '../app/open-for-writing.ts';
 import { openOutputFile } from '../app/output-file.ts';
 import { openReplayOutput, type ReplayOutputStream } from '../app/persistence/replay-output.ts';
@@ -115,7 +115,7 @@ Examples:
   $ warden replay -c desk.yaml -t ticks.csv --store data/run.db --resume -o more-events.jsonl`,
     )
     .action(async (flags: ReplayFlags) => {
-      const config = await loadConfig(flags.config);
+      const config = await loadConfig(flags.config, { onWarning: (w) => process.stderr.write(`${w}\n`) });
       const maxSkippedPct = flags.allowSkips ? undefined : skippedShare(flags.maxSkipped);
       const reportFormat =
         flags.report !== undefined ? reportFormatOf(flags.report, flags.reportFormat) : undefined;
@@ -152,7 +152,7 @@ Examples:
       // A writer creates the store's file, never its directory.
       const opened = flags.store !== undefined ? await openStoreForWriting(flags.store) : undefined;
       const store: EventStore | undefined = opened?.store;
-      const source = createCsvTickSource(flags.ticks);
+      const source = openTickFile(flags.ticks);
       const hash = opened !== undefined ? await inputHash([flags.ticks, flags.edges]) : undefined;
       const closeStoreOnError = async (error: unknown): Promise<never> => {
         await store?.close();

@@ -1,5 +1,10 @@
 import type { Candle, CandleInterval } from '../domain/candles.ts';
-import { CorrelationSpikedV1, ThesisInvalidatedV1, VolatilitySpikedV1 } from '../domain/events/catalog.ts';
+import {
+  CorrelationSpikedV1,
+  type PayloadOfType,
+  ThesisInvalidatedV1,
+  VolatilitySpikedV1,
+} from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import {
@@ -199,7 +204,16 @@ export class CandleWatch {
 }
 
 /** A candle from the payload of `Market.Candle.Closed.v1`. */
-export function candleOf(data: Readonly<Record<string, unknown>>): Candle {
+export function candleOf(data: Readonly<PayloadOfType<'Market.Candle.Closed.v1'>>): Candle;
+/**
+ * @deprecated Pass the typed payload (`asWardenEvent(envelope)` narrowed to
+ * `Market.Candle.Closed.v1`); this form stays only until its last callers read typed events.
+ */
+export function candleOf(data: Readonly<Record<string, unknown>>): Candle;
+export function candleOf(
+  data: Readonly<PayloadOfType<'Market.Candle.Closed.v1'>> | Readonly<Record<string, unknown>>,
+): Candle {
+  // Converted field by field for the untyped form; the typed payload passes through unchanged.
   return {
     symbol: String(data.symbol),
     interval: data.interval as CandleInterval,

@@ -1,5 +1,15 @@
+import { verifyChain } from '../../adapters/stores/chain.ts';
 import { WardenError } from '../../domain/errors.ts';
-import type { AuditResult } from '../../ports/store.ts';
+import type { AuditResult, EventStore } from '../../ports/store.ts';
+
+/**
+ * Walks the whole hash chain of the store's log in order (`warden audit verify`): the result
+ * names the first event whose stored hash does not match, if any. `onProgress` hears the count
+ * of events checked as it goes.
+ */
+export function verifyStore(store: EventStore, onProgress?: (checked: number) => void): Promise<AuditResult> {
+  return verifyChain(store.read(), onProgress);
+}
 
 /** `ok: N events, head hash H`: what `warden audit verify` prints for an intact chain. */
 export function formatAuditOk(result: AuditResult): string {

@@ -1,11 +1,8 @@
+import { asWardenEvent, type EventOf, type PayloadOfType } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { Decimal } from '../../domain/money.ts';
 import type { EventStore, StoredEvent } from '../../ports/store.ts';
 import { orderCancelledText, orderFilledText, orderPlacedText, summarizeEvent } from './summary.ts';
-
-type Data = Readonly<Record<string, unknown>>;
-
-const s = String;
 
 /**
  * The causal history of a position, in global order: every event whose `data.positionId` is
@@ -75,68 +72,84 @@ export function causalTree(events: readonly StoredEvent[]): ChainLine[] {
  * What `warden explain` says about one event: the tick behind a trigger, the decision, the order,
  * the fill, the close; other events as `warden events` summarizes them.
  */
-export function explainSummary(e: Envelope): string {
-  const d = e.data;
+export function explainSummary(envelope: Envelope): string {
+  const e = asWardenEvent(envelope);
   switch (e.type) {
-    case 'Trading.Position.Opened.v1':
-      return `opened ${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} @ ${s(d.entryPrice)}${levels(d)} (from ${s(d.source)})`;
-    case 'Trading.Position.Increased.v1':
-      return `added ${s(d.addedQuantity)} @ ${s(d.fillPrice)}: now ${s(d.quantity)} @ ${s(d.entryPrice)}`;
-    case 'Trading.Position.Reduced.v1':
-      return `reduced by ${s(d.reducedQuantity)} @ ${s(d.exitPrice)}: ${s(d.quantity)} left, realized PnL ${s(d.realizedPnl)}`;
-    case 'Trading.Position.Closed.v1':
-      return `closed (${s(d.reason)}) ${s(d.quantity)} @ ${s(d.exitPrice)}, realized PnL ${s(d.realizedPnl)}`;
-    case 'Agent.Decision.Made.v1':
-      return `decision ${s(d.action)} by ${s(d.policy)} (confidence ${s(d.confidence)}): ${s(d.reasoning)}`;
+    case 'Trading.Position.Opened.v1': {
+      const d = e.data;
+      return `opened ${d.side} ${d.quantity} ${d.symbol} @ ${d.entryPrice}${levels(d)} (from ${d.source})`;
+    }
+    case 'Trading.Position.Increased.v1': {
+      const d = e.data;
+      return `added ${d.addedQuantity} @ ${d.fillPrice}: now ${d.quantity} @ ${d.entryPrice}`;
+    }
+    case 'Trading.Position.Reduced.v1': {
+      const d = e.data;
+      return `reduced by ${d.reducedQuantity} @ ${d.exitPrice}: ${d.quantity} left, realized PnL ${d.realizedPnl}`;
+    }
+    case 'Trading.Position.Closed.v1': {
+      const d = e.data;
+      return `closed (${d.reason}) ${d.quantity} @ ${d.exitPrice}, realized PnL ${d.realizedPnl}`;
+    }
+    case 'Agent.Decision.Made.v1': {
+      const d = e.data;
+      return `decision ${d.action} by ${d.policy} (confidence ${d.confidence}): ${d.reasoning}`;
+    }
     case 'Trading.Order.Placed.v1':
-      return `order ${orderPlacedText(d)}`;
+      return `order ${orderPlacedText(e.data)}`;
     case 'Trading.Order.Filled.v1':
-      return `fill ${orderFilledText(d)}`;
+      return `fill ${orderFilledText(e.data)}`;
     case 'Trading.Order.Cancelled.v1':
-      return `order ${orderCancelledText(d)}`;
-    case 'Trading.Order.Rejected.v1':
-      return `order ${s(d.clientOrderId)} rejected (${s(d.reason)}): ${s(d.message)}`;
+      return `order ${orderCancelledText(e.data)}`;
+    case 'Trading.Order.Rejected.v1': {
+      const d = e.data;
+      return `order ${d.clientOrderId} rejected (${d.reason}): ${d.message}`;
+    }
   }
   // A monitoring trigger carries the PnL of the tick that fired it; other position events say
   // what they are in their own words.
-  if (d.positionId !== undefined && typeof d.price === 'number' && d.pnl !== undefined) return triggerText(e);
-  return summarizeEvent(e);
+  const d = envelope.data;
+  if (d.positionId !== undefined && typeof d.price === 'number' && d.pnl !== undefined) return triggerText(d);
+  return summarizeEvent(envelope);
 }
 
 /**
  * A monitoring trigger: the price of the tick that fired it (its time is the event's), the level it
- * crossed or neared, the PnL then.
+ * crossed or neared, the PnL then. Read by shape, not by type: every trigger of the catalog carries
+ * a price and a PnL and some of these levels, and so may a trigger type this Warden does not know.
  */
-function triggerText(e: Envelope): string {
-  const d = e.data;
+function triggerText(d: Readonly<Record<string, unknown>>): string {
   const level = [
-    d.stopPrice !== undefined ? `stop ${s(d.stopPrice)}` : undefined,
-    d.targetPrice !== undefined ? `target ${s(d.targetPrice)}` : undefined,
-    d.trailingStopPrice !== undefined ? `trailing stop ${s(d.trailingStopPrice)}` : undefined,
-    d.milestonePct !== undefined ? `milestone +${s(d.milestonePct)}%` : undefined,
-    d.distancePct !== undefined ? `${s(d.distancePct)}% away` : undefined,
+    d.stopPrice !== undefined ? `stop ${String(d.stopPrice)}` : undefined,
+    d.targetPrice !== undefined ? `target ${String(d.targetPrice)}` : undefined,
+    d.trailingStopPrice !== undefined ? `trailing stop ${String(d.trailingStopPrice)}` : undefined,
+    d.milestonePct !== undefined ? `milestone +${String(d.milestonePct)}%` : undefined,
+    d.distancePct !== undefined ? `${String(d.distancePct)}% away` : undefined,
   ].filter((x) => x !== undefined);
-  return `tick ${s(d.price)}${level.length > 0 ? `, ${level.join(', ')}` : ''}, PnL ${s(d.pnl)}`;
+  return `tick ${String(d.price)}${level.length > 0 ? `, ${level.join(', ')}` : ''}, PnL ${String(d.pnl)}`;
 }
 
-function levels(d: Data): string {
-  return `${d.stopPrice !== undefined ? `, stop ${s(d.stopPrice)}` : ''}${d.targetPrice !== undefined ? `, target ${s(d.targetPrice)}` : ''}`;
+function levels(d: PayloadOfType<'Trading.Position.Opened.v1'>): string {
+  return `${d.stopPrice !== undefined ? `, stop ${d.stopPrice}` : ''}${d.targetPrice !== undefined ? `, target ${d.targetPrice}` : ''}`;
 }
 
 /** The position's story in one line: how long it was held and what it realized. */
 export function explainFooter(positionId: string, events: readonly StoredEvent[]): string {
   const mine = events.map((e) => e.envelope).filter((e) => e.data.positionId === positionId);
-  const opened = mine.find((e) => e.type === 'Trading.Position.Opened.v1');
-  const closed = mine.find((e) => e.type === 'Trading.Position.Closed.v1');
-  const openedAt = stringField(opened?.data.openedAt) ?? stringField(closed?.data.openedAt) ?? opened?.ts;
+  let opened: EventOf<'Trading.Position.Opened.v1'> | undefined;
+  let closed: EventOf<'Trading.Position.Closed.v1'> | undefined;
+  let realized = new Decimal(0);
+  for (const envelope of mine) {
+    const e = asWardenEvent(envelope);
+    if (e.type === 'Trading.Position.Opened.v1') opened ??= e;
+    else if (e.type === 'Trading.Position.Closed.v1') closed ??= e;
+    else if (e.type === 'Trading.Position.Reduced.v1') realized = realized.plus(e.data.realizedPnl);
+  }
+  const openedAt = opened?.data.openedAt ?? closed?.data.openedAt ?? opened?.ts;
   if (closed !== undefined) {
     const held =
       openedAt !== undefined ? `held ${formatSpan(Date.parse(closed.ts) - Date.parse(openedAt))}` : 'held ?';
-    return `${held}, closed ${s(closed.data.reason)} at ${closed.ts}, realized PnL ${s(closed.data.realizedPnl)}`;
-  }
-  let realized = new Decimal(0);
-  for (const e of mine) {
-    if (e.type === 'Trading.Position.Reduced.v1') realized = realized.plus(s(e.data.realizedPnl));
+    return `${held}, closed ${closed.data.reason} at ${closed.ts}, realized PnL ${closed.data.realizedPnl}`;
   }
   const last = mine.at(-1);
   const held =
@@ -144,10 +157,6 @@ export function explainFooter(positionId: string, events: readonly StoredEvent[]
       ? `, held ${formatSpan(Date.parse(last.ts) - Date.parse(openedAt))} to its last event`
       : '';
   return `still open${held}, realized PnL so far ${realized.toString()}`;
-}
-
-function stringField(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** `1d 2h 3m 4s`; `250ms` below a second. */
@@ -178,7 +187,8 @@ export function formatExplain(positionId: string, events: readonly StoredEvent[]
   const about = events
     .map((e) => e.envelope.data)
     .find((d) => d.positionId === positionId && (d.side === 'long' || d.side === 'short'));
-  const what = about !== undefined ? ` ${s(about.symbol)} ${s(about.side)} on ${s(about.accountId)}` : '';
+  const what =
+    about !== undefined ? ` ${String(about.symbol)} ${String(about.side)} on ${String(about.accountId)}` : '';
   const lines = [`position ${positionId}${what}: ${events.length} event${events.length === 1 ? '' : 's'}`];
   for (const { stored, depth } of causalTree(events)) {
     const e = stored.envelope;

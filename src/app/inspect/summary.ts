@@ -1,3 +1,4 @@
+import { asWardenEvent } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { describeEvent, orderCancelledText, orderFilledText, orderPlacedText } from '../event-lines.ts';
 
@@ -8,7 +9,8 @@ export { orderCancelledText, orderFilledText, orderPlacedText };
  * column already says placed, filled or cancelled), else the log line of `describeEvent`, else
  * (for a type this Warden does not know) the payload as compact JSON.
  */
-export function summarizeEvent(e: Envelope): string {
+export function summarizeEvent(envelope: Envelope): string {
+  const e = asWardenEvent(envelope);
   switch (e.type) {
     case 'Trading.Order.Placed.v1':
       return orderPlacedText(e.data);
@@ -17,8 +19,8 @@ export function summarizeEvent(e: Envelope): string {
     case 'Trading.Order.Cancelled.v1':
       return orderCancelledText(e.data);
   }
-  const described = describeEvent(e)?.text;
+  const described = describeEvent(envelope)?.text;
   // describeEvent's fallback for an unknown type only repeats the type: the payload says more.
-  if (described === undefined || described.startsWith(e.type)) return JSON.stringify(e.data);
+  if (described === undefined || described.startsWith(envelope.type)) return JSON.stringify(envelope.data);
   return described;
 }

@@ -1,7 +1,7 @@
+import { asWardenEvent, type WardenEvent } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
+import { applyLevelChange, levelChangeOf } from '../../domain/position-fold.ts';
 import type { PositionRow } from '../../ports/store.ts';
-
-type Data = Readonly<Record<string, unknown>>;
 
 /**
  * Keeps the `positions` table in step with the position events: one row per position, upserted
@@ -14,72 +14,68 @@ export class PositionsProjection {
 
   /** Applies one event; returns true when it changed a row. */
   apply(envelope: Envelope): boolean {
-    const d = envelope.data as Data;
-    const id = typeof d.positionId === 'string' ? d.positionId : undefined;
-    if (id === undefined) return false;
-    const at = Date.parse(envelope.ts);
-    const current = this.rows.get(id);
-    let next: PositionRow | undefined;
-    switch (envelope.type) {
-      case 'Trading.Position.Opened.v1':
-        next = {
-          id,
-          accountId: String(d.accountId),
-          symbol: String(d.symbol),
-          side: d.side === 'short' ? 'short' : 'long',
-          quantity: Number(d.quantity),
-          entryPrice: Number(d.entryPrice),
-          ...(typeof d.stopPrice === 'number' ? { stopPrice: d.stopPrice } : {}),
-          ...(typeof d.targetPrice === 'number' ? { targetPrice: d.targetPrice } : {}),
-          ...(typeof d.profile === 'string' ? { profile: d.profile } : {}),
-          openedAt: Date.parse(String(d.openedAt)),
-          status: 'open',
-          attrs: { source: d.source },
-        };
-        break;
-      case 'Trading.Position.Increased.v1':
-        if (current !== undefined)
-          next = { ...current, quantity: Number(d.quantity), entryPrice: Number(d.entryPrice) };
-        break;
-      case 'Trading.Position.Reduced.v1':
-        if (current !== undefined) next = { ...current, quantity: Number(d.quantity) };
-        break;
-      case 'Trading.Position.Modified.v1': {
-        if (current === undefined || d.source === 'TRAILING_STOP') break;
-        const changed: { -readonly [K in keyof PositionRow]?: PositionRow[K] } = { ...current };
-        if ('stopPrice' in d) {
-          if (typeof d.stopPrice === 'number') changed.stopPrice = d.stopPrice;
-          else delete changed.stopPrice;
-        }
-        if ('targetPrice' in d) {
-          if (typeof d.targetPrice === 'number') changed.targetPrice = d.targetPrice;
-          else delete changed.targetPrice;
-        }
-        next = changed as PositionRow;
-        break;
-      }
-      case 'Trading.Position.Closed.v1':
-        next = {
-          ...(current ?? {
-            id,
-            accountId: String(d.accountId),
-            symbol: String(d.symbol),
-            side: d.side === 'short' ? 'short' : 'long',
-            quantity: Number(d.quantity),
-            entryPrice: Number(d.entryPrice),
-            openedAt: Date.parse(String(d.openedAt)),
-          }),
-          status: 'closed',
-          closedAt: at,
-        };
-        break;
-    }
+    const id = envelope.data.positionId;
+    if (typeof id !== 'string') return false;
+    const next = this.nextRow(asWardenEvent(envelope), id, this.rows.get(id));
     if (next === undefined) return false;
     if (next.status === 'closed') this.rows.delete(id);
     else this.rows.set(id, next);
     this.pendingRows.set(id, next);
     this.dirty.add(id);
     return true;
+  }
+
+  /** The row of position `id` after event `e`, or undefined when the event leaves it alone. */
+  private nextRow(e: WardenEvent, id: string, current: PositionRow | undefined): PositionRow | undefined {
+    switch (e.type) {
+      case 'Trading.Position.Opened.v1': {
+        const d = e.data;
+        return {
+          id,
+          accountId: d.accountId,
+          symbol: d.symbol,
+          side: d.side,
+          quantity: d.quantity,
+          entryPrice: d.entryPrice,
+          ...(d.stopPrice !== undefined ? { stopPrice: d.stopPrice } : {}),
+          ...(d.targetPrice !== undefined ? { targetPrice: d.targetPrice } : {}),
+          ...(d.profile !== undefined ? { profile: d.profile } : {}),
+          openedAt: Date.parse(d.openedAt),
+          status: 'open',
+          attrs: { source: d.source },
+        };
+      }
+      case 'Trading.Position.Increased.v1':
+        return current === undefined
+          ? undefined
+          : { ...current, quantity: e.data.quantity, entryPrice: e.data.entryPrice };
+      case 'Trading.Position.Reduced.v1':
+        return current === undefined ? undefined : { ...current, quantity: e.data.quantity };
+      case 'Trading.Position.Modified.v1': {
+        // A trailing stop's move sits beside the hard levels: the row keeps them.
+        const change = levelChangeOf(e);
+        if (change.stop === undefined && change.target === undefined) return undefined;
+        return current === undefined ? undefined : applyLevelChange(current, change);
+      }
+      case 'Trading.Position.Closed.v1': {
+        const d = e.data;
+        return {
+          ...(current ?? {
+            id,
+            accountId: d.accountId,
+            symbol: d.symbol,
+            side: d.side,
+            quantity: d.quantity,
+            entryPrice: d.entryPrice,
+            openedAt: Date.parse(d.openedAt),
+          }),
+          status: 'closed',
+          closedAt: Date.parse(e.ts),
+        };
+      }
+      default:
+        return undefined;
+    }
   }
 
   private readonly pendingRows = new Map<string, PositionRow>();

@@ -1,3 +1,4 @@
+import type { PayloadOfType } from '../events/catalog.ts';
 import type { PositionSide } from '../order.ts';
 import { type EdgeEstimate, edgeValue, payoffOf } from '../risk/kelly.ts';
 
@@ -20,12 +21,12 @@ export interface HeldEdge {
 }
 
 /** The edge a `Position.Edge.Updated.v1` payload carries. */
-export function heldEdgeOf(data: Readonly<Record<string, unknown>>): HeldEdge {
+export function heldEdgeOf(data: Readonly<PayloadOfType<'Position.Edge.Updated.v1'>>): HeldEdge {
   return {
-    source: String(data.source),
-    ...(typeof data.probability === 'number' ? { probability: data.probability } : {}),
-    ...(typeof data.expectedMove === 'number' ? { expectedMove: data.expectedMove } : {}),
-    ...(typeof data.confidence === 'number' ? { confidence: data.confidence } : {}),
+    source: data.source,
+    ...(data.probability !== undefined ? { probability: data.probability } : {}),
+    ...(data.expectedMove !== undefined ? { expectedMove: data.expectedMove } : {}),
+    ...(data.confidence !== undefined ? { confidence: data.confidence } : {}),
     ...(data.binary === true ? { binary: true } : {}),
   };
 }

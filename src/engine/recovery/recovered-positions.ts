@@ -1,10 +1,11 @@
+import { asWardenEvent, type PayloadOfType } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { type HeldEdge, heldEdgeOf } from '../../domain/monitoring/edge.ts';
 import { ONCE_TAG } from '../../domain/monitoring/profile.ts';
 import type { TriggerMemory } from '../../domain/monitoring/types.ts';
-import type { Thesis } from '../../domain/position.ts';
-import type { InitialPosition } from '../engine.ts';
+import { applyLevelChange, levelChangeOf } from '../../domain/position-fold.ts';
 import type { PendingStage } from '../monitor.ts';
+import type { InitialPosition } from '../trading.ts';
 
 /** An open position as a snapshot keeps it: enough to watch it again exactly where it was. */
 export interface RecoveredPosition extends InitialPosition {
@@ -20,17 +21,17 @@ export interface RecoveredPosition extends InitialPosition {
   readonly edge?: HeldEdge;
 }
 
-type Data = Readonly<Record<string, unknown>>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const FRESH: TriggerMemory = { fired: [], stopApproachLatched: false, targetApproachLatched: false };
 
-function attrsOf(d: Data): NonNullable<InitialPosition['attrs']> {
+function attrsOf(
+  d: Readonly<PayloadOfType<'Trading.Position.Opened.v1'>>,
+): NonNullable<InitialPosition['attrs']> {
   return {
-    ...(typeof d.stopPrice === 'number' ? { stopPrice: d.stopPrice } : {}),
-    ...(typeof d.targetPrice === 'number' ? { targetPrice: d.targetPrice } : {}),
-    ...(typeof d.profile === 'string' ? { profile: d.profile } : {}),
-    ...(d.thesis !== undefined ? { thesis: d.thesis as Thesis } : {}),
+    ...(d.stopPrice !== undefined ? { stopPrice: d.stopPrice } : {}),
+    ...(d.targetPrice !== undefined ? { targetPrice: d.targetPrice } : {}),
+    ...(d.profile !== undefined ? { profile: d.profile } : {}),
   };
 }
 
@@ -54,78 +55,73 @@ export function recoverPositions(
   };
   /** Close times of the candles in the tail, by event id, for the decisions they caused. */
   const candles = new Map<string, number>();
-  for (const e of tail) {
-    const d = e.data as Data;
+  for (const envelope of tail) {
+    const e = asWardenEvent(envelope);
     if (e.type === 'Market.Candle.Closed.v1') {
-      candles.set(e.id, Date.parse(String(d.closeTime)));
+      candles.set(e.id, Date.parse(e.data.closeTime));
       continue;
     }
-    const id = typeof d.positionId === 'string' ? d.positionId : undefined;
-    if (id === undefined) continue;
+    // Only events about a position move it; an unknown type (an older log) falls to the default.
+    const id = envelope.data.positionId;
+    if (typeof id !== 'string') continue;
     const p = open.get(id);
     switch (e.type) {
-      case 'Trading.Position.Opened.v1':
+      case 'Trading.Position.Opened.v1': {
+        const d = e.data;
         open.set(id, {
           id,
-          accountId: String(d.accountId),
-          symbol: String(d.symbol),
-          side: d.side === 'short' ? 'short' : 'long',
-          quantity: Number(d.quantity),
-          entryPrice: Number(d.entryPrice),
-          openedAt: Date.parse(String(d.openedAt)),
+          accountId: d.accountId,
+          symbol: d.symbol,
+          side: d.side,
+          quantity: d.quantity,
+          entryPrice: d.entryPrice,
+          openedAt: Date.parse(d.openedAt),
           attrs: attrsOf(d),
         });
         break;
+      }
       case 'Trading.Position.Increased.v1':
         if (p !== undefined) {
-          p.quantity = Number(d.quantity);
-          p.entryPrice = Number(d.entryPrice);
+          p.quantity = e.data.quantity;
+          p.entryPrice = e.data.entryPrice;
         }
         break;
       case 'Trading.Position.Reduced.v1':
-        if (p !== undefined) p.quantity = Number(d.quantity);
+        if (p !== undefined) p.quantity = e.data.quantity;
         break;
       case 'Trading.Position.Modified.v1': {
         if (p === undefined) break;
-        if (d.source === 'TRAILING_STOP') {
-          if (typeof d.peakPrice === 'number' && typeof d.trailingStopPrice === 'number')
-            memoryOf(p).trailing = { peak: d.peakPrice, stop: d.trailingStopPrice };
-          break;
-        }
-        const attrs: Mutable<NonNullable<InitialPosition['attrs']>> = { ...p.attrs };
-        // A new level clears what the index latched for the old one.
-        if ('stopPrice' in d) {
-          if (typeof d.stopPrice === 'number') attrs.stopPrice = d.stopPrice;
-          else delete attrs.stopPrice;
-          if (d.stopPrice !== p.attrs?.stopPrice && p.memory !== undefined)
-            p.memory = { ...p.memory, stopApproachLatched: false, stopHitLatched: false };
-        }
-        if ('targetPrice' in d) {
-          if (typeof d.targetPrice === 'number') attrs.targetPrice = d.targetPrice;
-          else delete attrs.targetPrice;
-          if (d.targetPrice !== p.attrs?.targetPrice && p.memory !== undefined)
-            p.memory = { ...p.memory, targetApproachLatched: false, targetHitLatched: false };
-        }
-        p.attrs = attrs;
+        const change = levelChangeOf(e);
+        if (change.trailing !== undefined) memoryOf(p).trailing = { ...change.trailing };
+        if (change.stop === undefined && change.target === undefined) break;
+        // A new level clears what the index latched for the old one, as the index's own setters do.
+        const stopMoved = change.stop !== undefined && change.stop.to !== p.attrs?.stopPrice;
+        const targetMoved = change.target !== undefined && change.target.to !== p.attrs?.targetPrice;
+        if (stopMoved && p.memory !== undefined)
+          p.memory = { ...p.memory, stopApproachLatched: false, stopHitLatched: false };
+        if (targetMoved && p.memory !== undefined)
+          p.memory = { ...p.memory, targetApproachLatched: false, targetHitLatched: false };
+        p.attrs = applyLevelChange({ ...p.attrs }, change);
         break;
       }
       case 'Position.Profit.MilestoneReached.v1':
         if (p !== undefined) {
-          const key = `${ONCE_TAG.milestone}@${Number(d.milestonePct)}`;
+          const key = `${ONCE_TAG.milestone}@${e.data.milestonePct}`;
           const m = memoryOf(p);
           if (!m.fired.includes(key)) m.fired = [...m.fired, key];
         }
         break;
       case 'Position.Exit.StageReached.v1':
         if (p !== undefined) {
-          const key = `${String(d.stage)}@${Number(d.levelPct)}`;
+          const d = e.data;
+          const key = `${d.stage}@${d.levelPct}`;
           const m = memoryOf(p);
           if (!m.fired.includes(key)) m.fired = [...m.fired, key];
           p.pendingStages = [
             ...(p.pendingStages ?? []),
             {
-              tag: String(d.stage),
-              quantity: Number(d.exitQuantity),
+              tag: d.stage,
+              quantity: d.exitQuantity,
               eventId: e.id,
               correlationId: e.correlationId ?? e.id,
             },
@@ -136,7 +132,7 @@ export function recoverPositions(
         // A stage whose exit order went out is no longer waiting; the profit target's takes the
         // stages it superseded with it.
         const stages = p?.pendingStages;
-        if (p === undefined || stages === undefined || d.intent !== 'exit') break;
+        if (p === undefined || stages === undefined || e.data.intent !== 'exit') break;
         const sent = stages.find((s) => s.eventId === e.causationId);
         if (sent === undefined) break;
         p.pendingStages = sent.tag === ONCE_TAG.profitTarget ? [] : stages.filter((s) => s !== sent);
@@ -144,10 +140,11 @@ export function recoverPositions(
       }
       // The index keeps these latches only where the exit is off; an acting hit fires again.
       case 'Position.StopLoss.Hit.v1':
-        if (p !== undefined && d.stopPrice === p.attrs?.stopPrice) memoryOf(p).stopHitLatched = true;
+        if (p !== undefined && e.data.stopPrice === p.attrs?.stopPrice) memoryOf(p).stopHitLatched = true;
         break;
       case 'Position.TakeProfit.Hit.v1':
-        if (p !== undefined && d.targetPrice === p.attrs?.targetPrice) memoryOf(p).targetHitLatched = true;
+        if (p !== undefined && e.data.targetPrice === p.attrs?.targetPrice)
+          memoryOf(p).targetHitLatched = true;
         break;
       case 'Position.Stop.Approaching.v1':
         if (p !== undefined) memoryOf(p).stopApproachLatched = true;
@@ -157,14 +154,14 @@ export function recoverPositions(
         break;
       case 'Position.Edge.Updated.v1':
         // An edge for the other side was judged once; only the position's own is followed.
-        if (p !== undefined && d.opposite !== true) p.edge = heldEdgeOf(d);
+        if (p !== undefined && e.data.opposite !== true) p.edge = heldEdgeOf(e.data);
         break;
       case 'Position.Time.Decayed.v1':
         if (p !== undefined) p.decayed = true;
         break;
       case 'Agent.Decision.Made.v1': {
         const closed = e.causationId === undefined ? undefined : candles.get(e.causationId);
-        if (p !== undefined && d.trigger === 'Market.Candle.Closed.v1' && closed !== undefined)
+        if (p !== undefined && e.data.trigger === 'Market.Candle.Closed.v1' && closed !== undefined)
           p.managedThrough = Math.max(p.managedThrough ?? 0, closed);
         break;
       }
