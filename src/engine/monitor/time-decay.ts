@@ -2,9 +2,9 @@ import type { Envelope } from '../../domain/events/envelope.ts';
 import type { MonitorProfile } from '../../domain/monitoring/profile.ts';
 import type { Position } from '../../domain/position.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Engine } from '../engine.ts';
 import type { EventFactory } from '../event-factory.ts';
 import { timeDecayEvent } from '../monitor-events.ts';
+import type { BookView } from '../trading.ts';
 import type { IndexUpkeep } from './index-upkeep.ts';
 import type { RouteEvent } from './types.ts';
 
@@ -13,7 +13,7 @@ export interface TimeDecayDeps {
   readonly clock: Clock;
   readonly events: EventFactory;
   readonly emit: (envelope: Envelope) => void;
-  readonly engine: Engine;
+  readonly engine: BookView;
   readonly upkeep: IndexUpkeep;
   /** The decay event is routed by its urgency like any other monitoring event. */
   readonly route: RouteEvent;

@@ -9,9 +9,9 @@ import type { DecisionContext, DecisionPolicy, PolicyResult } from '../../ports/
 import type { DecisionRow } from '../../ports/store.ts';
 import type { AccountView } from '../agent/decision-input.ts';
 import type { Feed } from '../edge-exits.ts';
-import type { Engine } from '../engine.ts';
 import type { Cause, EventFactory } from '../event-factory.ts';
 import type { ExitCondition } from '../execution/exit-table.ts';
+import type { AccountBook, OrderGateway } from '../trading.ts';
 
 /** What the monitor needs from the execution service. */
 export interface ExitExecutor {
@@ -32,7 +32,7 @@ export interface MonitorOptions {
   readonly clock: Clock;
   readonly events: EventFactory;
   readonly emit: (envelope: Envelope) => void;
-  readonly engine: Engine;
+  readonly engine: AccountBook & Pick<OrderGateway, 'moveProtectiveStops'>;
   readonly execution: ExitExecutor;
   readonly profiles: ReadonlyMap<string, MonitorProfile>;
   /** The policy of each name a profile can ask for; `rules` is also every other policy's fallback. */

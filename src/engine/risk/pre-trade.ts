@@ -4,12 +4,12 @@ import type { OrderRequest } from '../../domain/order.ts';
 import { sessionAt } from '../../domain/risk/calendar.ts';
 import { instrumentLimit, isSymbolBlocked } from '../../domain/risk/rules.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Engine, OrderDenial, OrderGate, OrderMeta } from '../engine.ts';
+import type { BookView, OrderDenial, OrderGate, OrderMeta } from '../trading.ts';
 import { type AccountRisk, metricsOf } from './account-risk.ts';
 import type { TradingStates } from './trading-states.ts';
 
 export interface PreTradeGateOptions {
-  readonly engine: Engine;
+  readonly engine: BookView;
   readonly states: TradingStates;
   readonly accounts: ReadonlyMap<string, AccountRisk>;
   readonly clock: Clock;

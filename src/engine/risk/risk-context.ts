@@ -2,15 +2,15 @@ import type { Envelope } from '../../domain/events/envelope.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { Position } from '../../domain/position.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Engine } from '../engine.ts';
 import type { EventFactory } from '../event-factory.ts';
 import type { ExitExecutor } from '../monitor.ts';
+import type { BookView } from '../trading.ts';
 import { type AccountMetrics, type AccountRisk, metricsOf } from './account-risk.ts';
 import type { ChallengeTracker } from './challenge.ts';
 import type { TradingStates } from './trading-states.ts';
 
 /** What the risk engine reads of the account book: accounts, positions, instruments, last prices. */
-export type RiskBook = Pick<Engine, 'account' | 'positionById' | 'lastTick' | 'instrument'>;
+export type RiskBook = Pick<BookView, 'account' | 'positionById' | 'lastTick' | 'instrument'>;
 
 /** What the parts of the risk engine share: its ports, the book it reads, and the accounts' risk state. */
 export interface RiskContext {

@@ -5,9 +5,9 @@ import { tradingDayOf } from '../../domain/risk/calendar.ts';
 import type { AccountRiskSpec } from '../../domain/risk/rules.ts';
 import type { Tick } from '../../domain/tick.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { Engine, VenueOutcome } from '../engine.ts';
 import type { EventFactory } from '../event-factory.ts';
 import type { ExitExecutor } from '../monitor.ts';
+import type { AccountBook, OrderGateway, VenueOutcome } from '../trading.ts';
 import { type AccountMetrics, type AccountRisk, createAccountRisk } from './account-risk.ts';
 import { ChallengeTracker } from './challenge.ts';
 import { type CircuitBreakerSettings, CircuitBreakers } from './circuit-breakers.ts';
@@ -29,7 +29,7 @@ export interface RiskEngineOptions {
   readonly clock: Clock;
   readonly events: EventFactory;
   readonly emit: (envelope: Envelope) => void;
-  readonly engine: Engine;
+  readonly engine: AccountBook & OrderGateway;
   readonly execution: ExitExecutor;
   /** The rules of every account, by account id; every engine account must have one. */
   readonly specs: ReadonlyMap<string, AccountRiskSpec>;
