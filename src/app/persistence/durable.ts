@@ -17,8 +17,11 @@ import { correctToVenue } from './corrections.ts';
 import {
   belongsTo,
   type EngineSnapshot,
+  type PartitionOrderMemory,
   partitionSnapshot,
   partitionSnapshotName,
+  recoveredOrderMemory,
+  restoreOrderMemory,
   snapshotOf,
 } from './engine-snapshot.ts';
 import { StoreWriter } from './store-writer.ts';
@@ -191,6 +194,7 @@ export class DurableEngine {
     for await (const e of store.read({ type: 'Trading.Order.Placed.v1' }))
       knownOrders.add(String(e.envelope.data.clientOrderId));
     let tailEvents = 0;
+    const orderMemories = new Map<number, PartitionOrderMemory>();
     for (const p of rt.partitions) {
       const snapshot = snapshots.get(p.index);
       const after = snapshot?.position ?? 0;
@@ -199,6 +203,7 @@ export class DurableEngine {
         .map((e) => e.envelope);
       tailEvents = Math.max(tailEvents, mine.length);
       const data = snapshot?.data as EngineSnapshot | undefined;
+      orderMemories.set(p.index, recoveredOrderMemory(data?.orders, mine));
       const held = new Set(p.accounts);
       const positions = recoverPositions(
         (data?.positions ?? []).filter((s) => held.has(s.accountId)),
@@ -239,6 +244,8 @@ export class DurableEngine {
         discrepancies.push(...found);
       }
     }
+    // After reconciliation: an exit of a position the venue no longer holds ends at once.
+    for (const p of rt.partitions) restoreOrderMemory(p.c, orderMemories.get(p.index)!);
     await this.commit();
     const oldest = Math.min(...[...snapshots.values()].map((s) => s?.position ?? Number.POSITIVE_INFINITY));
     return {

@@ -1,5 +1,8 @@
 import type { Envelope } from '../../domain/events/envelope.ts';
 import { partitionOf } from '../../domain/partitioning.ts';
+import { type EntryMemory, foldEntryMemory } from '../../engine/entry/entry-memory.ts';
+import { type ExitMemory, emptyExitMemory, foldExitMemory } from '../../engine/execution/exit-memory.ts';
+import { emptyOrderMemory, foldOrderMemory, type OrderMemory } from '../../engine/orders/order-memory.ts';
 import type { RecoveredPosition } from '../../engine/recovery/recovered-positions.ts';
 import type { RiskSnapshot } from '../../engine/risk/risk-engine.ts';
 import type { EventStore, Snapshot } from '../../ports/store.ts';
@@ -24,8 +27,46 @@ export interface EngineSnapshot {
   readonly positions: readonly RecoveredPosition[];
   /** Trading states and holds, the trading day, day-start and initial balances, challenge. */
   readonly risk?: RiskSnapshot;
-  /** Orders Warden placed and has not finished with, and the exit counters (`OrderMemory`). */
-  readonly orders?: unknown;
+  /**
+   * The partition's order memory: the orders Warden placed and has not finished with, the exit
+   * counts and working exits, and the entry sequence, so that after a restart a late fill of an
+   * exit is booked as that exit and no client order id is used twice.
+   */
+  readonly orders?: PartitionOrderMemory;
+}
+
+/** What a snapshot keeps of a partition's orders. */
+export interface PartitionOrderMemory {
+  readonly version: 1;
+  readonly gateway: OrderMemory;
+  readonly exits: ExitMemory;
+  readonly entries: EntryMemory;
+}
+
+/**
+ * The order memory a partition resumes with: its snapshot's (or none), with every event of the
+ * partition's log after the snapshot folded in.
+ */
+export function recoveredOrderMemory(
+  saved: PartitionOrderMemory | undefined,
+  tail: Iterable<Envelope>,
+): PartitionOrderMemory {
+  let gateway = saved?.gateway ?? emptyOrderMemory();
+  let exits = saved?.exits ?? emptyExitMemory();
+  let entries: EntryMemory = saved?.entries ?? { version: 1, entries: 0 };
+  for (const e of tail) {
+    gateway = foldOrderMemory(gateway, e);
+    exits = foldExitMemory(exits, e);
+    entries = foldEntryMemory(entries, e);
+  }
+  return { version: 1, gateway, exits, entries };
+}
+
+/** Gives a partition back its order memory (after reconciliation, before the first tick). */
+export function restoreOrderMemory(c: Composition, memory: PartitionOrderMemory): void {
+  c.engine.restoreOrderMemory(memory.gateway);
+  c.execution.restore(memory.exits);
+  c.entry.restore(memory.entries);
 }
 
 /**
@@ -86,5 +127,11 @@ export function snapshotOf(c: Composition, takenAt: number): EngineSnapshot {
       };
     }),
     risk: c.risk.snapshot(),
+    orders: {
+      version: 1,
+      gateway: c.engine.orderMemory(),
+      exits: c.execution.memory(),
+      entries: c.entry.memory(),
+    },
   };
 }
