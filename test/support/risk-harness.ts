@@ -166,7 +166,13 @@ export function flakyVenueHarness(yaml: string) {
   const sink = new CollectingSink();
   const instruments = instrumentsOf(config);
   const accounts = config.accounts.map((a) => ({ id: a.id, balance: a.balance }));
-  const paper = createPaperVenue({ clock, ids, instruments, accounts, leverage: paperVenueConfig(config).leverage });
+  const paper = createPaperVenue({
+    clock,
+    ids,
+    instruments,
+    accounts,
+    leverage: paperVenueConfig(config).leverage,
+  });
   const venue = new FlakyVenue(paper);
   let risk: RiskEngine | undefined;
   const emit = (e: Envelope) => {

@@ -294,7 +294,8 @@ function settledOf(pending: ReadonlyArray<Promise<void> | undefined>): Promise<v
   for (const p of pending) {
     if (p === undefined) continue;
     if (only === undefined) only = p;
-    else (several ??= [only]).push(p);
+    else if (several === undefined) several = [only, p];
+    else several.push(p);
   }
   return several !== undefined ? Promise.all(several).then(() => undefined) : only;
 }
