@@ -61,6 +61,11 @@ export interface Composition {
    * it: state rebuilt on recovery is told to them this way, so the log does not repeat it.
    */
   readonly observe: (envelope: Envelope) => void;
+  /**
+   * True when the composition holds an open position in `symbol`: only then can a tick of it
+   * move a trigger or a risk level (the runtime skips the others' monitor and risk engine).
+   */
+  readonly holds: (symbol: string) => boolean;
   /** Emits an event as the engine's own are: to the sink, then to the components that follow events. */
   readonly emit: (envelope: Envelope) => void;
 }
@@ -352,6 +357,21 @@ export function compose(
       if (e.type === 'Market.Candle.Closed.v1') correlations.onCandle(candleOf(e.data));
     },
   });
+  // Open positions per symbol, from the position events, for `holds`.
+  const openBySymbol = new Map<string, number>();
+  dispatcher.follow({
+    name: 'holdings',
+    handle: (e) => {
+      if (e.type === 'Trading.Position.Opened.v1')
+        openBySymbol.set(e.data.symbol, (openBySymbol.get(e.data.symbol) ?? 0) + 1);
+      else if (e.type === 'Trading.Position.Closed.v1') {
+        const n = (openBySymbol.get(e.data.symbol) ?? 0) - 1;
+        if (n > 0) openBySymbol.set(e.data.symbol, n);
+        else openBySymbol.delete(e.data.symbol);
+      }
+    },
+  });
+  const holds = (symbol: string) => openBySymbol.has(symbol);
   const observe = (envelope: Envelope) => dispatcher.observe(envelope);
   return {
     engine,
@@ -365,6 +385,7 @@ export function compose(
     instruments,
     correlations,
     observe,
+    holds,
     emit,
   };
 }

@@ -215,6 +215,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   };
   // Record checks and the price guard: a problem counts as handled input.
   const ticks = new TickGate(config, refuse);
+  const accepted = (checked: SourcedTick) => jumps.accepted(checked);
   /**
    * One tick the clock-jump filter let through: checked, then past the price guard, which may
    * hold it back until the next ticks confirm the move (it is processed then, with their range).
@@ -250,7 +251,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
    * Returns a promise only when something must be awaited: the common tick costs no await.
    */
   const take = (input: SourcedTick): Promise<void> | undefined => {
-    const passed = ticks.pass(input, (checked) => jumps.accepted(checked));
+    const passed = ticks.pass(input, accepted);
     if (passed === undefined) return undefined;
     const { tick, range, count } = passed;
     handled += count;

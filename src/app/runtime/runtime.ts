@@ -204,6 +204,8 @@ export class Runtime {
     const high = range?.last.high;
     for (let i = 0; i < ps.length; i++) {
       const c = ps[i]!.c;
+      // Only a partition holding the symbol has triggers or risk levels a tick of it can reach.
+      if (!c.holds(tick.symbol) && !c.risk.awaitingPrice) continue;
       c.risk.onTick(tick, low, high);
       c.monitor.onTick(tick, range);
     }
@@ -212,12 +214,31 @@ export class Runtime {
 
   /** Resolves once every decision in flight is applied; undefined when none is. */
   decisionsSettled(): Promise<void> | undefined {
-    return settledOf(this.partitions.map((p) => p.c.monitor.settled()));
+    // Asked after every tick: no allocation unless something is in flight.
+    const ps = this.partitions;
+    if (ps.length === 1) return ps[0]!.c.monitor.settled();
+    let pending: Array<Promise<void>> | undefined;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!.c.monitor.settled();
+      if (p === undefined) continue;
+      if (pending === undefined) pending = [p];
+      else pending.push(p);
+    }
+    return settledOf(pending);
   }
 
   /** Resolves once every entry in flight reached the venue or was refused; undefined when none is. */
   entriesSettled(): Promise<void> | undefined {
-    return settledOf(this.partitions.map((p) => p.c.entry.settled()));
+    const ps = this.partitions;
+    if (ps.length === 1) return ps[0]!.c.entry.settled();
+    let pending: Array<Promise<void>> | undefined;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!.c.entry.settled();
+      if (p === undefined) continue;
+      if (pending === undefined) pending = [p];
+      else pending.push(p);
+    }
+    return settledOf(pending);
   }
 
   /** Resolves when every entry and exit in flight has finished. */
@@ -288,16 +309,9 @@ export class Runtime {
   }
 }
 
-function settledOf(pending: ReadonlyArray<Promise<void> | undefined>): Promise<void> | undefined {
-  let only: Promise<void> | undefined;
-  let several: Promise<void>[] | undefined;
-  for (const p of pending) {
-    if (p === undefined) continue;
-    if (only === undefined) only = p;
-    else if (several === undefined) several = [only, p];
-    else several.push(p);
-  }
-  return several !== undefined ? Promise.all(several).then(() => undefined) : only;
+function settledOf(pending: Array<Promise<void>> | undefined): Promise<void> | undefined {
+  if (pending === undefined) return undefined;
+  return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
 }
 
 /** Every held account's standing (`warden status`, `replay --status`), in the config's order. */

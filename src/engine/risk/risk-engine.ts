@@ -257,6 +257,11 @@ export class RiskEngine {
   }
 
   /** Evaluates a tick after the engine marked it. `low`/`high` are set for a conflated tick. */
+  /** True while an enforcement waits for the first price of a symbol (it acts on that tick). */
+  get awaitingPrice(): boolean {
+    return this.enforcement.awaiting;
+  }
+
   onTick(tick: Tick, low?: number, high?: number): void {
     if (this.enforcement.awaiting) this.onFirstPrice(tick.symbol);
     const lo = low ?? tick.price;
