@@ -5,7 +5,6 @@ import {
   type PaperVenueState,
 } from '../adapters/venues/paper/paper-venue.ts';
 import type { CandleInterval } from '../domain/candles.ts';
-import { AlertTriggeredV1 } from '../domain/events/catalog.ts';
 import type { Envelope } from '../domain/events/envelope.ts';
 import { defineInstrument, type Instrument } from '../domain/instrument.ts';
 import { CorrelationMonitor } from '../domain/monitoring/correlation.ts';
@@ -19,7 +18,7 @@ import { EntryFlow } from '../engine/entry/entry-flow.ts';
 import { EventFactory } from '../engine/event-factory.ts';
 import type { EventSink } from '../engine/event-sink.ts';
 import { ExecutionService } from '../engine/execution/execution-service.ts';
-import { FeedWatchdog } from '../engine/feed-watchdog.ts';
+import type { FeedWatchdog } from '../engine/feed-watchdog.ts';
 import { Monitor } from '../engine/monitor.ts';
 import {
   DEFAULT_RULES,
@@ -37,6 +36,7 @@ import { BUILTIN_PROFILES, resolveProfiles } from './config/profiles.ts';
 import { accountProfilesOf, riskSpecsOf } from './config/risk.ts';
 import type { WardenConfig } from './config/schema.ts';
 import { paperVenueConfig } from './config/venues.ts';
+import { feedWatchdogOf } from './runtime/market-stage.ts';
 import { standingOf } from './status.ts';
 
 /** Everything one engine instance is made of; built only here (the composition root). */
@@ -297,43 +297,14 @@ export function compose(
     },
     correlation: (a, b) => correlations.evaluate([a, b])?.correlation,
   });
-  const staleMs = config.engine.staleFeedSeconds * 1000;
-  const feedAlert = (
-    symbol: string,
-    code: string,
-    severity: 'critical' | 'info',
-    message: string,
-    details: object,
-  ) =>
-    emit(
-      events.create(AlertTriggeredV1, symbol, { code, severity, symbol, message, details: { ...details } }),
-    );
   const watchdog =
-    staleMs > 0 && shared === undefined
-      ? new FeedWatchdog({
+    shared === undefined
+      ? feedWatchdogOf({
           clock,
-          staleMs,
+          events,
+          staleFeedSeconds: config.engine.staleFeedSeconds,
           watched: () => new Set(engine.openPositions().map((p) => p.symbol)),
-          onStale: (symbol, last) =>
-            feedAlert(
-              symbol,
-              'FEED_STALE',
-              'critical',
-              `no tick for ${symbol} in ${config.engine.staleFeedSeconds} s while positions are open`,
-              {
-                lastTickAt: last === undefined ? null : new Date(last).toISOString(),
-              },
-            ),
-          onRecovered: (symbol, silentMs) =>
-            feedAlert(
-              symbol,
-              'FEED_RECOVERED',
-              'info',
-              `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
-              {
-                silentMs,
-              },
-            ),
+          emit,
         })
       : undefined;
   venue.onConnection((e) => risk?.onConnection(e.connected, e.message));

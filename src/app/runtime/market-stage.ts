@@ -1,13 +1,8 @@
-import {
-  type Candle,
-  CandleAggregator,
-  type CandleInterval,
-  candleClosedPayload,
-  intervalMs,
-} from '../../domain/candles.ts';
-import { AlertTriggeredV1, CandleClosedV1 } from '../../domain/events/catalog.ts';
+import type { CandleInterval } from '../../domain/candles.ts';
+import { AlertTriggeredV1 } from '../../domain/events/catalog.ts';
 import type { Envelope } from '../../domain/events/envelope.ts';
 import type { Tick } from '../../domain/tick.ts';
+import { CandleTimer } from '../../engine/candle-timer.ts';
 import { EventFactory } from '../../engine/event-factory.ts';
 import { FeedWatchdog } from '../../engine/feed-watchdog.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -27,52 +22,78 @@ export interface MarketStageOptions {
 }
 
 /**
+ * The stale-feed watchdog and its alerts (`FEED_STALE`, `FEED_RECOVERED`), or undefined when
+ * `staleFeedSeconds` is 0.
+ */
+export function feedWatchdogOf(options: {
+  readonly clock: Clock;
+  readonly events: EventFactory;
+  readonly staleFeedSeconds: number;
+  readonly watched: () => Iterable<string>;
+  readonly emit: (envelope: Envelope) => void;
+}): FeedWatchdog | undefined {
+  const { clock, events, staleFeedSeconds, emit } = options;
+  if (staleFeedSeconds <= 0) return undefined;
+  const alert = (
+    symbol: string,
+    code: string,
+    severity: 'critical' | 'info',
+    message: string,
+    details: object,
+  ) =>
+    emit(
+      events.create(AlertTriggeredV1, symbol, { code, severity, symbol, message, details: { ...details } }),
+    );
+  return new FeedWatchdog({
+    clock,
+    staleMs: staleFeedSeconds * 1000,
+    watched: options.watched,
+    onStale: (symbol, last) =>
+      alert(
+        symbol,
+        'FEED_STALE',
+        'critical',
+        `no tick for ${symbol} in ${staleFeedSeconds} s while positions are open`,
+        {
+          lastTickAt: last === undefined ? null : new Date(last).toISOString(),
+        },
+      ),
+    onRecovered: (symbol, silentMs) =>
+      alert(
+        symbol,
+        'FEED_RECOVERED',
+        'info',
+        `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
+        {
+          silentMs,
+        },
+      ),
+  });
+}
+
+/**
  * What the market does once per process, whatever the partitions: candles aggregated from the
  * ticks (and closed on the clock between ticks), and the stale-feed watchdog. Their events are
  * market events, keyed by symbol; the runtime emits each once and hands it to every partition.
  */
 export class MarketStage {
-  private readonly events: EventFactory;
-  private readonly candles: CandleAggregator | undefined;
-  private readonly smallestIntervalMs: number;
-  private cancelCandleTimer: (() => void) | undefined;
+  private readonly candles: CandleTimer;
   readonly watchdog: FeedWatchdog | undefined;
 
-  constructor(private readonly options: MarketStageOptions) {
-    this.events = new EventFactory(options.clock, options.ids);
-    const intervals = options.candleIntervals;
-    this.candles = intervals.length > 0 ? new CandleAggregator(intervals) : undefined;
-    this.smallestIntervalMs = Math.min(...intervals.map(intervalMs));
-    const staleMs = options.staleFeedSeconds * 1000;
-    this.watchdog =
-      staleMs > 0
-        ? new FeedWatchdog({
-            clock: options.clock,
-            staleMs,
-            watched: options.watched,
-            onStale: (symbol, last) =>
-              this.alert(
-                symbol,
-                'FEED_STALE',
-                'critical',
-                `no tick for ${symbol} in ${options.staleFeedSeconds} s while positions are open`,
-                { lastTickAt: last === undefined ? null : new Date(last).toISOString() },
-              ),
-            onRecovered: (symbol, silentMs) =>
-              this.alert(
-                symbol,
-                'FEED_RECOVERED',
-                'info',
-                `${symbol} ticks again after ${Math.round(silentMs / 1000)} s`,
-                { silentMs },
-              ),
-          })
-        : undefined;
+  constructor(options: MarketStageOptions) {
+    const events = new EventFactory(options.clock, options.ids);
+    this.candles = new CandleTimer({
+      clock: options.clock,
+      events,
+      emit: options.emit,
+      intervals: options.candleIntervals,
+    });
+    this.watchdog = feedWatchdogOf({ ...options, events });
   }
 
   /** Arms the candle timer (the partitions' engines have started). */
   startCandles(): void {
-    this.armCandleTimer();
+    this.candles.arm();
   }
 
   /** Starts the watchdog (the partitions' risk engines have started). */
@@ -82,7 +103,7 @@ export class MarketStage {
 
   /** Aggregates a tick into the candles, emitting those it closes. */
   candleTick(tick: Tick): void {
-    if (this.candles !== undefined) this.emitCandles(this.candles.onTick(tick));
+    this.candles.onTick(tick);
   }
 
   /** Tells the watchdog a tick arrived. */
@@ -91,43 +112,7 @@ export class MarketStage {
   }
 
   stop(): void {
-    this.cancelCandleTimer?.();
-    this.cancelCandleTimer = undefined;
+    this.candles.stop();
     this.watchdog?.stop();
-  }
-
-  private armCandleTimer(): void {
-    if (this.candles === undefined) return;
-    const { clock } = this.options;
-    const step = this.smallestIntervalMs;
-    const next = Math.floor(clock.now() / step) * step + step;
-    this.cancelCandleTimer = clock.schedule(next, () => {
-      this.emitCandles(this.candles!.closeDue(clock.now()));
-      this.armCandleTimer();
-    });
-  }
-
-  private emitCandles(closed: readonly Candle[]): void {
-    for (const c of closed) {
-      this.options.emit(this.events.create(CandleClosedV1, c.symbol, candleClosedPayload(c)));
-    }
-  }
-
-  private alert(
-    symbol: string,
-    code: string,
-    severity: 'critical' | 'info',
-    message: string,
-    details: object,
-  ): void {
-    this.options.emit(
-      this.events.create(AlertTriggeredV1, symbol, {
-        code,
-        severity,
-        symbol,
-        message,
-        details: { ...details },
-      }),
-    );
   }
 }
